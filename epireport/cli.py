@@ -1,0 +1,89 @@
+"""Command line: ``epireport run`` builds a report, ``epireport demo-data`` writes a demo inbox."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from epireport.config import ConfigError, load_config
+from epireport.settings import PROJECT_ROOT, configure_prefect_environment
+
+DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from e
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="epireport", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="build the report from an inbox of raw files")
+    run.add_argument("--inbox", type=Path, required=True, help="folder of raw village/clinic files")
+    run.add_argument("--config", type=Path, required=True, help="township master-data YAML")
+    run.add_argument("--out", type=Path, required=True, help="output root; runs go to OUT/<R>/")
+    run.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
+
+    demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
+    demo.add_argument("outdir", type=Path)
+    demo.add_argument("--seed", type=int, default=2022)
+    demo.add_argument("--persons", type=int, default=None, help="roster persons (scale)")
+    demo.add_argument("--villages", type=int, default=None, help="villages (scale)")
+    demo.add_argument("--config", type=Path, default=DEMO_CONFIG)
+    demo.add_argument("--config-out", type=Path, default=None, help="write the matching config")
+    demo.add_argument("--truth-out", type=Path, default=None, help="write expected figures (JSON)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.inbox.is_dir():
+        print(f"epireport: inbox folder not found: {args.inbox}", file=sys.stderr)
+        return 2
+    load_config(args.config)
+    configure_prefect_environment()
+    from flows.township_report import township_report
+    from transforms.quality import QualityGateFailed
+
+    try:
+        report = township_report(
+            inbox=args.inbox.resolve(),
+            config_path=args.config.resolve(),
+            out=args.out.resolve(),
+            run_date=args.run_date,
+        )
+    except QualityGateFailed as e:
+        print(f"epireport: report not written: {e}", file=sys.stderr)
+        return 3
+    print(f"Report: {report}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        from epireport.demo import main_demo_data
+
+        return main_demo_data(
+            out_dir=args.outdir,
+            seed=args.seed,
+            persons=args.persons,
+            villages=args.villages,
+            config_path=args.config,
+            config_out=args.config_out,
+            truth_out=args.truth_out,
+        )
+    except ConfigError as e:
+        print(f"epireport: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Township master data: one YAML file per township, validated on load.
+
+The file is written once by the township office. Everything the pipeline needs
+to know about the township (villages and the names people type for them,
+clinics, the congress session, the reporting period) comes from here and is
+passed into the stages as parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+FileKind = Literal[
+    "roster",
+    "vaccination",
+    "publicity",
+    "verification",
+    "grid",
+    "key_place",
+    "meeting",
+    "demonstration",
+    "reserve",
+]
+
+
+class ConfigError(ValueError):
+    """A township file that cannot be used; the message names the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Village(_Strict):
+    code: str = Field(pattern=r"^[0-9A-Za-z-]{1,20}$")
+    name: str = Field(min_length=2)
+    aliases: tuple[str, ...] = ()
+
+
+class Clinic(_Strict):
+    code: str = Field(pattern=r"^[0-9A-Za-z-]{1,20}$")
+    name: str = Field(min_length=2)
+    kind: Literal["镇卫生院", "村卫生室", "社区卫生服务站"]
+    village_code: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+class Congress(_Strict):
+    term: int = Field(ge=1, le=99, description="届, e.g. 17 for 第十七届")
+    session: int = Field(ge=1, le=20, description="次, e.g. 3 for 第三次会议")
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError("period.end is before period.start")
+        return self
+
+
+class Township(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9-]{2,40}$", description="slug used in artifact keys")
+    name: str = Field(min_length=2, description="e.g. 白沙镇")
+    county: str = ""
+    government: str = Field("", description="defaults to {name}人民政府")
+
+    @property
+    def government_name(self) -> str:
+        return self.government or f"{self.name}人民政府"
+
+
+class TownshipConfig(_Strict):
+    township: Township
+    congress: Congress
+    period: Period
+    cutoff_date: dt.date | None = Field(
+        None, description="the report's cut-off date R; default: the run's date"
+    )
+    villages: tuple[Village, ...] = Field(min_length=1)
+    clinics: tuple[Clinic, ...] = ()
+    required_kinds: tuple[FileKind, ...] = ("roster", "publicity", "grid")
+    coverage_target_pct: float = Field(90.0, ge=0, le=100)
+    person_key_env: str = Field(
+        "EPIREPORT_PERSON_KEY", description="environment variable holding the ID hash key"
+    )
+    demo_person_key: str | None = Field(
+        None, description="DEMO ONLY: a published key for the fictional demo township"
+    )
+    max_file_mb: float = Field(50, gt=0)
+    max_uncompressed_mb: float = Field(200, gt=0)
+
+    @field_validator("villages")
+    @classmethod
+    def _unique_villages(cls, villages: tuple[Village, ...]) -> tuple[Village, ...]:
+        seen: dict[str, str] = {}
+        for v in villages:
+            for label in (v.code, v.name, *v.aliases):
+                key = label.strip()
+                if key in seen and seen[key] != v.code:
+                    raise ValueError(f"'{key}' names both village {seen[key]} and {v.code}")
+                seen[key] = v.code
+        return villages
+
+    @model_validator(mode="after")
+    def _clinic_villages_known(self) -> TownshipConfig:
+        codes = {v.code for v in self.villages}
+        for i, c in enumerate(self.clinics):
+            if c.village_code is not None and c.village_code not in codes:
+                raise ValueError(f"clinics.{i}.village_code '{c.village_code}' is no village code")
+        return self
+
+    def cutoff(self, run_date: dt.date) -> dt.date:
+        """The cut-off date R: the configured one, else the run's date."""
+        return self.cutoff_date or run_date
+
+
+def _describe(err: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid township config"]
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  {field}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path) -> TownshipConfig:
+    """Read and validate a township file; errors name the offending field."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: config file not found") from e
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: cannot read config: {e}") from e
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: config must be a YAML mapping")
+    try:
+        return TownshipConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, path)) from e

@@ -1,0 +1,1 @@
+"""Pure, typed stages of the pipeline: discover, read, normalize, load, check, metrics, render."""

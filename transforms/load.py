@@ -1,0 +1,66 @@
+"""Stage 3: store the normalized rows in a DuckDB file, all or nothing.
+
+Every table is replaced inside one transaction, then the core models
+(``sql/models``) are rebuilt from the staging tables in the same transaction:
+a failure anywhere leaves the file exactly as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from epireport.config import FileKind
+from transforms.ingest import IngestResult
+from transforms.normalize import SOURCE_COLUMNS, FIELD_TYPES, NormalizeContext, normalize_kind
+
+# Model files run in this order after the staging tables are in place.
+MODEL_FILES: tuple[str, ...] = ("macros.sql", "persons.sql", "doses.sql")
+
+
+def staging_table(kind: str) -> str:
+    return f"stg_{kind}"
+
+
+def empty_kind_frame(kind: FileKind, ctx: NormalizeContext) -> pl.DataFrame:
+    """The stored shape of a kind with no rows, so that SQL sees every table on every run."""
+    schema = {c: pl.String for c in (*SOURCE_COLUMNS, "village_code", *FIELD_TYPES[kind])}
+    rows = pl.DataFrame(schema=schema).with_columns(pl.col("row_number").cast(pl.Int64))
+    return normalize_kind(kind, rows, ctx).loaded
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(path.read_text(encoding="utf-8"))
+
+
+def load_into_duckdb(
+    result: IngestResult, db_path: Path, models_dir: Path, ctx: NormalizeContext
+) -> dict[str, int]:
+    """Replace every stored table with this ingest's rows; returns rows per table."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    frames: dict[str, pl.DataFrame] = {
+        staging_table(kind): result.tables.get(kind, empty_kind_frame(kind, ctx))
+        for kind in FIELD_TYPES
+    }
+    frames["ingested_files"] = result.files
+    frames["refused_rows"] = result.refused_rows
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("begin transaction")
+        try:
+            for name, frame in frames.items():
+                con.register("incoming", frame)
+                con.execute(f'create or replace table "{name}" as select * from incoming')
+                con.unregister("incoming")
+            for model in MODEL_FILES:
+                run_sql_file(con, models_dir / model)
+            counts = {
+                name: con.execute(f'select count(*) from "{name}"').fetchone()[0]
+                for name in (*frames, "persons", "doses")
+            }
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return counts

@@ -1,0 +1,242 @@
+"""Stage 2c: turn located tables into typed rows, or refused rows with a reason.
+
+Each kind's fields have a type; each type has a parser that yields a value and
+an error code. A row with an error in any field it carries (or a missing
+required field) is refused, with the first failing field named. ID numbers
+become keyed hashes here and names and phone numbers are dropped, so no
+personal field leaves this stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from epireport.config import FileKind
+from transforms.dates import parse_dates
+from transforms.doses import normalize_doses
+from transforms.ids import birth_date_from_id, normalize_ids, sex_from_id
+from transforms.quantities import parse_quantities
+from transforms.villages import VillageIndex
+from transforms.vocabulary import (
+    PUBLICITY_KINDS_FOLDED,
+    REASON_TEXTS,
+    REQUIRED_FIELDS,
+    RESIDENCE_STATUS_FOLDED,
+    VACCINATION_MODES_FOLDED,
+    VILLAGE_SUFFIXES,
+)
+
+FieldType = Literal[
+    "id", "date", "vaccination_date", "dose", "count", "status", "mode", "publicity_kind",
+    "village", "text", "personal",
+]  # fmt: skip
+
+# The first COVID-19 vaccination in the programme; earlier dates are typing errors.
+VACCINATION_START = dt.date(2020, 12, 15)
+
+FIELD_TYPES: dict[FileKind, dict[str, FieldType]] = {
+    "roster": {"group": "text", "name": "personal", "id_number": "id", "status": "status"},
+    "vaccination": {
+        "site": "text", "name": "personal", "id_number": "id", "dose": "dose",
+        "vaccine": "text", "vaccinated_on": "vaccination_date", "mode": "mode",
+        "village": "village",
+    },
+    "publicity": {
+        "activity_on": "date", "kind": "publicity_kind", "quantity": "count", "place": "text",
+    },
+    "verification": {
+        "pushed_on": "date", "source": "text", "name": "personal", "id_number": "id",
+        "phone": "personal", "village": "village", "result": "text", "measure": "text",
+        "completed_on": "date",
+    },
+    "grid": {
+        "grid_code": "text", "village": "village", "grid_leader": "personal",
+        "grid_workers": "count", "households": "count", "visited_households": "count",
+        "visited_on": "date", "persons_checked": "count",
+    },
+    "key_place": {
+        "inspected_on": "date", "place_name": "text", "place_type": "text", "village": "village",
+        "problems_found": "count", "rectification": "text",
+    },
+    "meeting": {"held_on": "date", "title": "text", "meeting_type": "text", "doc_number": "text"},
+    "demonstration": {
+        "village": "village", "taking_part": "text", "stage": "text", "party_members": "count",
+        "volunteers": "count",
+    },
+    "reserve": {
+        "unit": "text", "reported_on": "date", "beds": "count", "fever_rooms": "count",
+        "oxygen_concentrators": "count", "oximeters": "count", "antipyretic_boxes": "count",
+        "antigen_tests": "count", "quota_note": "text",
+    },
+}  # fmt: skip
+
+# Columns every normalized or refused frame carries: where the row came from.
+SOURCE_COLUMNS: tuple[str, ...] = ("file_id", "sheet", "row_number")
+
+
+@dataclass(frozen=True)
+class NormalizeContext:
+    """Parameters a normalization needs; passed in, never looked up."""
+
+    run_date: dt.date
+    villages: VillageIndex
+    person_key: bytes
+
+
+@dataclass(frozen=True)
+class Normalized:
+    loaded: pl.DataFrame
+    refused: pl.DataFrame
+
+
+REFUSED_SCHEMA: dict[str, pl.DataType] = {
+    "file_id": pl.String(),
+    "sheet": pl.String(),
+    "row_number": pl.Int64(),
+    "field": pl.String(),
+    "reason_code": pl.String(),
+    "reason": pl.String(),
+    "value_masked": pl.String(),
+}
+
+
+def _lookup(col: pl.Expr, table: dict[str, str], suffix_strip: bool = False) -> pl.Expr:
+    folded = col.str.normalize("NFKC").str.replace_all(r"\s", "")
+    found = folded.replace_strict(table, default=None, return_dtype=pl.String)
+    if suffix_strip:
+        bare = folded.str.replace("(" + "|".join(VILLAGE_SUFFIXES) + ")$", "")
+        found = pl.coalesce(found, bare.replace_strict(table, default=None, return_dtype=pl.String))
+    return found
+
+
+def _checked(value: pl.Expr, raw: pl.Expr, code: str) -> tuple[pl.Expr, pl.Expr]:
+    """A lookup result and its error: raw text present but nothing found."""
+    return value, pl.when(raw.is_not_null() & value.is_null()).then(pl.lit(code))
+
+
+def _date_in_range(raw: pl.Expr, ctx: NormalizeContext, earliest: dt.date | None):
+    parsed = parse_dates(raw)
+    value, error = parsed.struct.field("date"), parsed.struct.field("error")
+    checks = [(value > pl.lit(ctx.run_date), "date_in_future")]
+    if earliest is not None:
+        checks.append((value < pl.lit(earliest), "date_before_vaccine_start"))
+    for failed, code in checks:
+        error = pl.coalesce(error, pl.when(failed).then(pl.lit(code)))
+    return value, error
+
+
+def parse_field(
+    raw: pl.Expr, field_type: FieldType, ctx: NormalizeContext
+) -> tuple[pl.Expr, pl.Expr | None]:
+    """The typed value of a text column and the error code of each cell (null if fine)."""
+    if field_type == "id":
+        parsed = normalize_ids(raw)
+        return parsed.struct.field("id_number"), parsed.struct.field("error")
+    if field_type in ("date", "vaccination_date"):
+        earliest = VACCINATION_START if field_type == "vaccination_date" else None
+        return _date_in_range(raw, ctx, earliest)
+    if field_type == "dose":
+        parsed = normalize_doses(raw)
+        return parsed.struct.field("dose"), parsed.struct.field("error")
+    if field_type == "count":
+        parsed = parse_quantities(raw)
+        return parsed.struct.field("quantity"), parsed.struct.field("error")
+    if field_type == "status":
+        return _checked(_lookup(raw, RESIDENCE_STATUS_FOLDED), raw, "status_unknown")
+    if field_type == "publicity_kind":
+        return _checked(_lookup(raw, PUBLICITY_KINDS_FOLDED), raw, "publicity_kind_unknown")
+    if field_type == "village":
+        code = _lookup(raw, ctx.villages.labels, suffix_strip=True)
+        return _checked(code, raw, "village_unknown")
+    if field_type == "mode":
+        return _lookup(raw, VACCINATION_MODES_FOLDED).fill_null(
+            pl.when(raw.is_not_null()).then(pl.lit("other"))
+        ), None
+    return raw, None
+
+
+def hash_person_ids(ids: pl.Series, key: bytes) -> pl.Series:
+    """HMAC-SHA256 of each ID: people stay matchable across files without storing the ID."""
+    return pl.Series(
+        [None if i is None else hmac.new(key, i.encode(), hashlib.sha256).hexdigest() for i in ids],
+        dtype=pl.String,
+    )
+
+
+def mask_text(raw: pl.Expr) -> pl.Expr:
+    """Keep the first and last four characters of an ID-like value, hide the middle."""
+    return (
+        pl.when(raw.str.len_chars() > 8)
+        .then(raw.str.head(4) + pl.lit("*").repeat_by(raw.str.len_chars() - 8).list.join("") + raw.str.tail(4))
+        .otherwise(pl.lit("****"))
+    )
+
+
+def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) -> Normalized:
+    """Typed rows of one kind; ``rows`` has source columns and one text column per field."""
+    types = FIELD_TYPES[kind]
+    frame = rows.with_columns(
+        pl.lit(None, dtype=pl.String).alias(f) for f in types if f not in rows.columns
+    )
+    values: dict[str, pl.Expr] = {}
+    errors: list[tuple[str, pl.Expr]] = []
+    for field, field_type in types.items():
+        raw = pl.col(field).str.strip_chars()
+        raw = pl.when(raw != "").then(raw)
+        value, error = parse_field(raw, field_type, ctx)
+        if field in REQUIRED_FIELDS[kind]:
+            missing = "id_missing" if field_type == "id" else "value_missing"
+            error = pl.coalesce(pl.when(raw.is_null()).then(pl.lit(missing)), error)
+        if error is not None:
+            errors.append((field, error))
+        if field_type != "personal":
+            values[field] = value
+
+    checked = frame.with_columns(
+        **{f"_value_{f}": v for f, v in values.items()},
+        _error_field=pl.coalesce([pl.when(e.is_not_null()).then(pl.lit(f)) for f, e in errors]),
+        _error_code=pl.coalesce([e for _, e in errors]),
+    )
+    refused = _refused_rows(checked, types)
+    loaded = checked.filter(pl.col("_error_code").is_null()).select(
+        *[c for c in checked.columns if c in (*SOURCE_COLUMNS, "village_code")],
+        *[pl.col(f"_value_{f}").alias(f) for f in values],
+    )
+    if "id_number" in values:
+        loaded = loaded.with_columns(
+            birth_date_from_id(pl.col("id_number")).alias("birth_date"),
+            sex_from_id(pl.col("id_number")).alias("sex"),
+            pl.col("id_number").map_batches(
+                lambda s: hash_person_ids(s, ctx.person_key), return_dtype=pl.String
+            ).alias("person_key"),
+        ).drop("id_number")
+    if "village" in values:
+        village = pl.col("village")
+        if "village_code" in loaded.columns:
+            village = pl.coalesce(village, pl.col("village_code"))
+        loaded = loaded.drop("village", "village_code", strict=False).with_columns(
+            village.alias("village_code")
+        )
+    return Normalized(loaded=loaded, refused=refused)
+
+
+def _refused_rows(checked: pl.DataFrame, types: dict[str, FieldType]) -> pl.DataFrame:
+    bad = checked.filter(pl.col("_error_code").is_not_null())
+    raw_value = pl.coalesce(
+        [pl.when(pl.col("_error_field") == f).then(pl.col(f)) for f in types]
+    )
+    id_fields = [f for f, t in types.items() if t == "id"]
+    masked = pl.when(pl.col("_error_field").is_in(id_fields)).then(mask_text(raw_value))
+    return bad.select(
+        *SOURCE_COLUMNS,
+        pl.col("_error_field").alias("field"),
+        pl.col("_error_code").alias("reason_code"),
+        pl.col("_error_code").replace_strict(REASON_TEXTS, default=pl.col("_error_code")).alias("reason"),
+        masked.otherwise(raw_value.str.head(50)).alias("value_masked"),
+    ).cast(REFUSED_SCHEMA)

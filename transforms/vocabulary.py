@@ -1,0 +1,311 @@
+"""Every Chinese domain term the pipeline recognises, as data, in one place.
+
+Header aliases say which column of which file kind a typed header means;
+the vocabularies map the values clerks write to the codes we store.
+Matching is done on a folded form of the text (see ``fold``): full-width
+characters become half-width, spaces and notes such as ``（必填）`` go.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from epireport.config import FileKind
+
+KIND_LABELS: dict[FileKind, str] = {
+    "roster": "人口花名册",
+    "vaccination": "新冠疫苗接种记录",
+    "publicity": "宣传工作台账",
+    "verification": "大数据核查台账",
+    "grid": "网格化管理台账",
+    "key_place": "重点场所检查记录",
+    "meeting": "会议及文件台账",
+    "demonstration": "示范村(社区)创建台账",
+    "reserve": "医疗资源及物资储备",
+}
+
+# field -> (template header, aliases...). The first header is the template's.
+HEADER_ALIASES: dict[FileKind, dict[str, tuple[str, ...]]] = {
+    "roster": {
+        "group": ("组别", "村民小组", "所属小组", "小组"),
+        "name": ("姓名", "名字", "居民姓名"),
+        "id_number": ("身份证号码", "身份证号", "公民身份号码", "证件号码", "身份证"),
+        "sex": ("性别",),
+        "birth": ("出生日期", "出生年月"),
+        "phone": ("联系电话", "电话", "手机号", "手机号码"),
+        "status": ("居住状态", "现居住状态", "在家情况", "人员状态"),
+        "relation": ("与户主关系", "关系"),
+    },
+    "vaccination": {
+        "site": ("接种单位", "接种点", "接种门诊"),
+        "name": ("姓名", "受种者姓名"),
+        "id_number": ("身份证号", "身份证号码", "证件号码", "受种者身份证号"),
+        "dose": ("剂次", "接种剂次", "针次", "第几针"),
+        "vaccine": ("疫苗名称", "生产企业", "疫苗厂家", "疫苗"),
+        "vaccinated_on": ("接种日期", "接种时间"),
+        "mode": ("接种方式", "接种形式"),
+        "village": ("所属村", "村(社区)", "户籍所在村"),
+    },
+    "publicity": {
+        "activity_on": ("日期", "时间", "开展日期"),
+        "kind": ("宣传形式", "宣传方式", "类别"),
+        "quantity": ("数量", "次数", "份数"),
+        "place": ("地点", "宣传地点"),
+    },
+    "verification": {
+        "pushed_on": ("推送日期",),
+        "source": ("推送来源",),
+        "name": ("姓名",),
+        "id_number": ("身份证号", "身份证号码"),
+        "phone": ("联系电话",),
+        "village": ("所属村",),
+        "result": ("核查结果",),
+        "measure": ("管控措施",),
+        "completed_on": ("核查完成日期",),
+    },
+    "grid": {
+        "grid_code": ("网格编号",),
+        "village": ("所属村",),
+        "grid_leader": ("网格长",),
+        "grid_workers": ("网格员人数",),
+        "households": ("所辖户数",),
+        "visited_households": ("走访户数",),
+        "visited_on": ("走访日期",),
+        "persons_checked": ("排查人数",),
+    },
+    "key_place": {
+        "inspected_on": ("检查日期",),
+        "place_name": ("场所名称",),
+        "place_type": ("场所类型",),
+        "village": ("所属村",),
+        "problems_found": ("发现问题数",),
+        "rectification": ("整改情况",),
+    },
+    "meeting": {
+        "held_on": ("日期",),
+        "title": ("名称",),
+        "meeting_type": ("类型",),
+        "doc_number": ("文号",),
+    },
+    "demonstration": {
+        "village": ("村(社区)",),
+        "taking_part": ("是否参与创建",),
+        "stage": ("创建阶段",),
+        "party_members": ("参与党员人数",),
+        "volunteers": ("志愿者人数",),
+    },
+    "reserve": {
+        "unit": ("单位",),
+        "reported_on": ("日期",),
+        "beds": ("床位数",),
+        "fever_rooms": ("发热诊室数",),
+        "oxygen_concentrators": ("制氧机台数",),
+        "oximeters": ("指夹式血氧仪个数",),
+        "antipyretic_boxes": ("退烧药库存(盒)",),
+        "antigen_tests": ("抗原检测试剂(份)",),
+        "quota_note": ("储备定额",),
+    },
+}
+
+REQUIRED_FIELDS: dict[FileKind, tuple[str, ...]] = {
+    "roster": ("name", "id_number", "status"),
+    "vaccination": ("id_number", "dose", "vaccinated_on"),
+    "publicity": ("activity_on", "kind", "quantity"),
+    "verification": ("pushed_on", "id_number", "village", "result"),
+    "grid": ("grid_code", "village", "households", "visited_households"),
+    "key_place": ("inspected_on", "place_name", "place_type", "problems_found"),
+    "meeting": ("held_on", "title", "meeting_type"),
+    "demonstration": ("village", "taking_part"),
+    "reserve": ("unit", "reported_on"),
+}
+
+# Fields that name a person: read to match people, never stored.
+PERSONAL_FIELDS: frozenset[str] = frozenset({"name", "phone"})
+
+# 居住状态 -> stored status. 死亡 and 迁出 leave the population base.
+RESIDENCE_STATUS: dict[str, str] = {
+    "在家": "at_home",
+    "在村": "at_home",
+    "常住": "at_home",
+    "居家": "at_home",
+    "外出务工": "away_work",
+    "外出打工": "away_work",
+    "务工": "away_work",
+    "外出就学": "away_study",
+    "外出读书": "away_study",
+    "在外读书": "away_study",
+    "就学": "away_study",
+    "外出": "away",
+    "在外": "away",
+    "死亡": "deceased",
+    "已故": "deceased",
+    "去世": "deceased",
+    "已死亡": "deceased",
+    "迁出": "moved_out",
+    "已迁出": "moved_out",
+    "户口迁出": "moved_out",
+}
+OUT_OF_BASE_STATUSES: frozenset[str] = frozenset({"deceased", "moved_out"})
+
+# 剂次 labels -> dose number; 3 is a booster (加强针, 第3剂, 序贯加强).
+DOSE_LABELS: dict[str, int] = {
+    "1": 1,
+    "第1剂": 1,
+    "第一剂": 1,
+    "第1针": 1,
+    "第一针": 1,
+    "一针": 1,
+    "2": 2,
+    "第2剂": 2,
+    "第二剂": 2,
+    "第2针": 2,
+    "第二针": 2,
+    "二针": 2,
+    "3": 3,
+    "第3剂": 3,
+    "第三剂": 3,
+    "第3针": 3,
+    "第三针": 3,
+    "加强针": 3,
+    "加强": 3,
+    "加强免疫": 3,
+    "序贯加强": 3,
+    "序贯加强免疫": 3,
+}
+
+VACCINATION_MODES: dict[str, str] = {
+    "门诊": "clinic",
+    "门诊接种": "clinic",
+    "上门": "door_to_door",
+    "上门接种": "door_to_door",
+    "上门服务": "door_to_door",
+    "临时接种点": "temporary_site",
+    "临时点": "temporary_site",
+    "接送": "shuttle",
+    "接送接种": "shuttle",
+}
+
+# 宣传形式 -> (stored kind, unit written in the report).
+PUBLICITY_KINDS: dict[str, str] = {
+    "宣传片/宣传画/宣传标语刊播": "broadcast",
+    "宣传片、宣传画、宣传标语刊播": "broadcast",
+    "宣传片宣传画宣传标语刊播": "broadcast",
+    "刊播": "broadcast",
+    "滚动刊播": "broadcast",
+    "宣传片刊播": "broadcast",
+    "宣传画张贴": "poster",
+    "张贴宣传画": "poster",
+    "宣传画": "poster",
+    "横幅": "banner",
+    "悬挂横幅": "banner",
+    "宣传横幅": "banner",
+    "宣传单": "leaflet",
+    "派发宣传单": "leaflet",
+    "宣传单张": "leaflet",
+    "广播音频": "audio",
+    "广播": "audio",
+    "大喇叭": "audio",
+    "播放广播音频": "audio",
+    "入户宣讲": "talk",
+    "基层宣讲": "talk",
+    "宣讲": "talk",
+    "入户宣传": "talk",
+}
+PUBLICITY_UNITS: dict[str, str] = {
+    "broadcast": "次",
+    "poster": "张",
+    "banner": "条",
+    "leaflet": "张",
+    "audio": "条次",
+    "talk": "人次",
+}
+
+# Words clerks write around a quantity ("约300", "300余张", "1200多份"): the number is kept.
+QUANTITY_PREFIXES: tuple[str, ...] = ("约", "大约", "约计", "近", "共", "共计", "累计")
+QUANTITY_SUFFIXES: tuple[str, ...] = ("余", "多", "左右", "以上")
+QUANTITY_UNITS: tuple[str, ...] = (
+    *PUBLICITY_UNITS.values(),
+    "份",
+    "个",
+    "场",
+    "幅",
+    "块",
+    "户",
+    "人",
+    "盒",
+    "台",
+    "床",
+    "间",
+    "处",
+    "期",
+)
+
+# Words that end the data block of a sheet, and sheet names that are instructions.
+FOOTER_MARKERS: tuple[str, ...] = ("合计", "总计", "小计", "制表人", "填报人", "填报日期", "审核人")
+INSTRUCTION_SHEETS: tuple[str, ...] = ("说明", "填表说明", "填报说明", "使用说明")
+# Title-row words that introduce the submitting unit.
+UNIT_MARKERS: tuple[str, ...] = ("填报单位", "单位名称", "报送单位")
+VILLAGE_SUFFIXES: tuple[str, ...] = ("村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "社区", "村")
+
+_NOTE = re.compile(r"[（(][^）)]*[）)]$")
+_SPACE = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Fold a typed label for matching: NFKC (full-width to half-width), no spaces."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def fold_header(text: str) -> str:
+    """Fold a header cell, also dropping a trailing note such as （必填） or *."""
+    folded = fold(text).strip("*＊")
+    stripped = _NOTE.sub("", folded)
+    return stripped or folded
+
+
+def _folded_index(table: dict[str, int] | dict[str, str]) -> dict:
+    return {fold(k): v for k, v in table.items()}
+
+
+RESIDENCE_STATUS_FOLDED = _folded_index(RESIDENCE_STATUS)
+DOSE_LABELS_FOLDED = _folded_index(DOSE_LABELS)
+VACCINATION_MODES_FOLDED = _folded_index(VACCINATION_MODES)
+PUBLICITY_KINDS_FOLDED = _folded_index(PUBLICITY_KINDS)
+
+# Reason codes of refused rows and files, in the words the clerk who sent the file reads.
+REASON_TEXTS: dict[str, str] = {
+    "id_missing": "身份证号码为空",
+    "id_excel_float": "身份证号码被 Excel 转成了科学计数法(如 4.30102195E+17),后几位已丢失",
+    "id_bad_format": "身份证号码位数或字符不正确",
+    "id_bad_birth_date": "身份证号码中的出生日期不存在",
+    "id_bad_check_digit": "身份证号码校验位错误",
+    "date_missing": "日期为空",
+    "date_unparseable": "日期无法识别",
+    "date_impossible": "日期不存在(如 2 月 30 日)",
+    "date_in_future": "日期晚于本次运行日期",
+    "date_before_vaccine_start": "接种日期早于 2020年12月15日(新冠疫苗接种开始日期)",
+    "dose_missing": "剂次为空",
+    "dose_unknown": "剂次不在规定范围内(第一针、第二针、加强针等)",
+    "quantity_missing": "数量为空",
+    "quantity_not_numeric": "数量不是数字",
+    "quantity_negative": "数量为负数",
+    "status_missing": "居住状态为空",
+    "status_unknown": "居住状态不在规定范围内(在家、外出务工、外出就学、外出、死亡、迁出)",
+    "village_missing": "所属村(社区)为空",
+    "village_unknown": "所属村(社区)与主数据中任何村名、别名都不匹配",
+    "publicity_kind_unknown": "宣传形式不在规定范围内",
+    "value_missing": "必填项为空",
+    "unsupported_format": "不是可识别的表格文件(支持 xlsx、xls、csv)",
+    "empty_file": "文件为空",
+    "file_too_large": "文件超过大小上限",
+    "workbook_too_large_expanded": "工作簿解压后超过大小上限",
+    "workbook_unreadable": "工作簿已损坏或不完整,无法打开",
+    "workbook_protected": "工作簿设有密码保护,无法读取",
+    "csv_encoding": "CSV 文件编码无法识别",
+    "csv_unreadable": "CSV 文件无法解析",
+    "unknown_header": "表头与任何已知台账类型都不匹配",
+    "missing_required_column": "缺少必填列",
+    "village_not_named": "标题、填报单位和文件名都没有写明是哪个村(社区)",
+    "no_table": "没有任何工作表含有可识别的表头",
+}
