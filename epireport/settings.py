@@ -39,7 +39,9 @@ class Resources:
 
 def project_resources(root: Path = PROJECT_ROOT) -> Resources:
     return Resources(
-        sql_dir=root / "sql", templates_dir=root / "templates", expectations_dir=root / "expectations"
+        sql_dir=root / "sql",
+        templates_dir=root / "templates",
+        expectations_dir=root / "expectations",
     )
 
 

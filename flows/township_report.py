@@ -15,7 +15,7 @@ from transforms.discover import InboxFile, discover_files
 from transforms.ingest import FileRead, IngestResult, normalize_reads, read_file, settle_versions
 from transforms.load import load_into_duckdb
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
-from transforms.normalize import NormalizeContext
+from transforms.normalize import VACCINATION_START, NormalizeContext
 from transforms.publish import frame_to_csv, metrics_json, publish_run
 from transforms.quality import QualityGateFailed, QualityVerdict, load_suites, run_suites
 from transforms.render import render_report
@@ -49,7 +49,8 @@ def read_and_normalize(
     totals = result.files.select("rows_read", "rows_loaded", "rows_refused").sum().row(0)
     logger.info(
         "read: %d files, rows read %d = loaded %d + refused %d",
-        result.files.height, *totals,
+        result.files.height,
+        *totals,
     )
     return result
 
@@ -72,6 +73,7 @@ def _check_params(config: TownshipConfig, cutoff: dt.date, run_date: dt.date) ->
         "cutoff": pd.Timestamp(cutoff),
         "run_date": pd.Timestamp(run_date),
         "earliest_birth": pd.Timestamp("1900-01-01"),
+        "vaccination_start": pd.Timestamp(VACCINATION_START),
         "village_codes": [v.code for v in config.villages],
     }
 

@@ -10,7 +10,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-SPREADSHEET_FORMATS: dict[str, str] = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "csv"}
+SPREADSHEET_FORMATS: dict[str, str] = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".csv": "csv",
+}
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ class FileRead:
     @property
     def file_id(self) -> str:
         """Stable per path and content, so two copies of one file stay distinguishable."""
-        return hashlib.sha256(f"{self.file.relative_path}\0{self.file.sha256}".encode()).hexdigest()[:16]
+        return hashlib.sha256(
+            f"{self.file.relative_path}\0{self.file.sha256}".encode()
+        ).hexdigest()[:16]
 
     @property
     def rows_read(self) -> int:
@@ -80,7 +82,9 @@ def _village_texts(file: InboxFile, tables: Iterable[SheetTable]) -> list[str]:
     return [*titles, *units, parts[-1], *reversed(parts[:-1])]
 
 
-def read_file(file: InboxFile, ctx: NormalizeContext, max_bytes: int, max_expanded: int) -> FileRead:
+def read_file(
+    file: InboxFile, ctx: NormalizeContext, max_bytes: int, max_expanded: int
+) -> FileRead:
     """Read, locate and attribute one file; any failure refuses this file only."""
     try:
         sheets = read_sheets(file, max_bytes, max_expanded)
@@ -142,17 +146,39 @@ def settle_versions(reads: list[FileRead]) -> list[FileRead]:
             order = (r.reported_on or "", r.file.modified_at, r.file.relative_path)
             current = latest.get(key)
             if current is None or order > (
-                current.reported_on or "", current.file.modified_at, current.file.relative_path
+                current.reported_on or "",
+                current.file.modified_at,
+                current.file.relative_path,
             ):
                 latest[key] = r
     winners = {id(r) for r in latest.values()}
     return [
         replace(r, status="superseded")
-        if r.status == "loaded" and r.kind in ONE_PER_VILLAGE_KINDS and r.village_code
+        if r.status == "loaded"
+        and r.kind in ONE_PER_VILLAGE_KINDS
+        and r.village_code
         and id(r) not in winners
         else r
         for r in settled
     ]
+
+
+FILES_SCHEMA: dict[str, pl.DataType] = {
+    "file_id": pl.String(),
+    "path": pl.String(),
+    "format": pl.String(),
+    "sha256": pl.String(),
+    "size_bytes": pl.Int64(),
+    "kind": pl.String(),
+    "village_code": pl.String(),
+    "reported_on": pl.String(),
+    "status": pl.String(),
+    "refusal_code": pl.String(),
+    "refusal": pl.String(),
+    "sheets": pl.String(),
+    "rows_read": pl.Int64(),
+    "rows_refused": pl.Int64(),
+}
 
 
 @dataclass(frozen=True)
@@ -211,7 +237,7 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
             }
             for r in reads
         ],
-        schema_overrides={"rows_read": pl.Int64, "rows_refused": pl.Int64},
+        schema=FILES_SCHEMA,
     ).with_columns(
         pl.when(pl.col("status") == "loaded")
         .then(pl.col("rows_read") - pl.col("rows_refused"))

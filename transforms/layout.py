@@ -136,7 +136,9 @@ def locate_table(sheet: RawSheet) -> SheetTable | HeaderProblem:
         pl.col("row_number").cast(pl.Int64),
         *[pl.col(columns[i]).str.strip_chars().alias(field) for field, i in fields.items()],
     )
-    footer_rows = flagged.filter(pl.col("_footer")).drop("row_number", "_blank", "_footer", "_header")
+    footer_rows = flagged.filter(pl.col("_footer")).drop(
+        "row_number", "_blank", "_footer", "_header"
+    )
     return SheetTable(
         kind=kind,
         sheet=sheet.name,

@@ -14,7 +14,7 @@ import polars as pl
 
 from epireport.config import FileKind
 from transforms.ingest import IngestResult
-from transforms.normalize import SOURCE_COLUMNS, FIELD_TYPES, NormalizeContext, normalize_kind
+from transforms.normalize import FIELD_TYPES, SOURCE_COLUMNS, NormalizeContext, normalize_kind
 
 # Model files run in this order after the staging tables are in place.
 MODEL_FILES: tuple[str, ...] = ("macros.sql", "persons.sql", "doses.sql")
@@ -41,7 +41,9 @@ def load_into_duckdb(
     """Replace every stored table with this ingest's rows; returns rows per table."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     frames: dict[str, pl.DataFrame] = {
-        staging_table(kind): result.tables.get(kind, empty_kind_frame(kind, ctx))
+        staging_table(kind): result.tables[kind]
+        if kind in result.tables
+        else empty_kind_frame(kind, ctx)
         for kind in FIELD_TYPES
     }
     frames["ingested_files"] = result.files

@@ -34,7 +34,11 @@ class MetricParams:
 
     def bind(self, sql: str) -> dict[str, dt.date]:
         """Only the parameters a query names, since DuckDB refuses unused ones."""
-        values = {"cutoff": self.cutoff, "period_start": self.period_start, "period_end": self.period_end}
+        values = {
+            "cutoff": self.cutoff,
+            "period_start": self.period_start,
+            "period_end": self.period_end,
+        }
         return {k: v for k, v in values.items() if f"${k}" in sql}
 
 
@@ -44,7 +48,9 @@ class ComputedMetrics:
     rows: dict[str, pl.DataFrame]
 
 
-def run_metric_query(con: duckdb.DuckDBPyConnection, path: Path, params: MetricParams) -> pl.DataFrame:
+def run_metric_query(
+    con: duckdb.DuckDBPyConnection, path: Path, params: MetricParams
+) -> pl.DataFrame:
     sql = path.read_text(encoding="utf-8")
     return con.sql(sql, params=params.bind(sql)).pl()
 

@@ -20,7 +20,7 @@ import polars as pl
 from epireport.config import FileKind
 from transforms.dates import parse_dates
 from transforms.doses import normalize_doses
-from transforms.ids import birth_date_from_id, normalize_ids, sex_from_id
+from transforms.ids import birth_date_from_id, mask_ids, normalize_ids, sex_from_id
 from transforms.quantities import parse_quantities
 from transforms.villages import VillageIndex
 from transforms.vocabulary import (
@@ -136,7 +136,7 @@ def parse_field(
 ) -> tuple[pl.Expr, pl.Expr | None]:
     """The typed value of a text column and the error code of each cell (null if fine)."""
     if field_type == "id":
-        parsed = normalize_ids(raw)
+        parsed = normalize_ids(raw, as_of=ctx.run_date)
         return parsed.struct.field("id_number"), parsed.struct.field("error")
     if field_type in ("date", "vaccination_date"):
         earliest = VACCINATION_START if field_type == "vaccination_date" else None
@@ -169,23 +169,14 @@ def hash_person_ids(ids: pl.Series, key: bytes) -> pl.Series:
     )
 
 
-def mask_text(raw: pl.Expr) -> pl.Expr:
-    """Keep the first and last four characters of an ID-like value, hide the middle."""
-    return (
-        pl.when(raw.str.len_chars() > 8)
-        .then(raw.str.head(4) + pl.lit("*").repeat_by(raw.str.len_chars() - 8).list.join("") + raw.str.tail(4))
-        .otherwise(pl.lit("****"))
-    )
-
-
 def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) -> Normalized:
     """Typed rows of one kind; ``rows`` has source columns and one text column per field."""
     types = FIELD_TYPES[kind]
     frame = rows.with_columns(
         pl.lit(None, dtype=pl.String).alias(f) for f in types if f not in rows.columns
     )
-    values: dict[str, pl.Expr] = {}
-    errors: list[tuple[str, pl.Expr]] = []
+    parsed: dict[str, pl.Expr] = {}
+    has_error: list[str] = []
     for field, field_type in types.items():
         raw = pl.col(field).str.strip_chars()
         raw = pl.when(raw != "").then(raw)
@@ -194,14 +185,24 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
             missing = "id_missing" if field_type == "id" else "value_missing"
             error = pl.coalesce(pl.when(raw.is_null()).then(pl.lit(missing)), error)
         if error is not None:
-            errors.append((field, error))
-        if field_type != "personal":
-            values[field] = value
+            has_error.append(field)
+        parsed[field] = pl.struct(
+            value.alias("value"),
+            (error if error is not None else pl.lit(None, dtype=pl.String)).alias("error"),
+        )
+    values = [f for f, t in types.items() if t != "personal"]
 
-    checked = frame.with_columns(
-        **{f"_value_{f}": v for f, v in values.items()},
-        _error_field=pl.coalesce([pl.when(e.is_not_null()).then(pl.lit(f)) for f, e in errors]),
-        _error_code=pl.coalesce([e for _, e in errors]),
+    # Parse results are materialized first, so later expressions name columns
+    # instead of repeating the parsers (which makes Polars' planning slow).
+    checked = frame.with_columns(**{f"_parsed_{f}": e for f, e in parsed.items()}).with_columns(
+        **{f"_value_{f}": pl.col(f"_parsed_{f}").struct.field("value") for f in values},
+        _error_field=pl.coalesce(
+            [
+                pl.when(pl.col(f"_parsed_{f}").struct.field("error").is_not_null()).then(pl.lit(f))
+                for f in has_error
+            ]
+        ),
+        _error_code=pl.coalesce([pl.col(f"_parsed_{f}").struct.field("error") for f in has_error]),
     )
     refused = _refused_rows(checked, types)
     loaded = checked.filter(pl.col("_error_code").is_null()).select(
@@ -212,31 +213,33 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
         loaded = loaded.with_columns(
             birth_date_from_id(pl.col("id_number")).alias("birth_date"),
             sex_from_id(pl.col("id_number")).alias("sex"),
-            pl.col("id_number").map_batches(
-                lambda s: hash_person_ids(s, ctx.person_key), return_dtype=pl.String
-            ).alias("person_key"),
+            pl.col("id_number")
+            .map_batches(lambda s: hash_person_ids(s, ctx.person_key), return_dtype=pl.String)
+            .alias("person_key"),
         ).drop("id_number")
     if "village" in values:
         village = pl.col("village")
         if "village_code" in loaded.columns:
             village = pl.coalesce(village, pl.col("village_code"))
-        loaded = loaded.drop("village", "village_code", strict=False).with_columns(
-            village.alias("village_code")
+        loaded = (
+            loaded.with_columns(village.alias("_village_code"))
+            .drop("village", "village_code", strict=False)
+            .rename({"_village_code": "village_code"})
         )
     return Normalized(loaded=loaded, refused=refused)
 
 
 def _refused_rows(checked: pl.DataFrame, types: dict[str, FieldType]) -> pl.DataFrame:
     bad = checked.filter(pl.col("_error_code").is_not_null())
-    raw_value = pl.coalesce(
-        [pl.when(pl.col("_error_field") == f).then(pl.col(f)) for f in types]
-    )
+    raw_value = pl.coalesce([pl.when(pl.col("_error_field") == f).then(pl.col(f)) for f in types])
     id_fields = [f for f, t in types.items() if t == "id"]
-    masked = pl.when(pl.col("_error_field").is_in(id_fields)).then(mask_text(raw_value))
+    masked = pl.when(pl.col("_error_field").is_in(id_fields)).then(mask_ids(raw_value))
     return bad.select(
         *SOURCE_COLUMNS,
         pl.col("_error_field").alias("field"),
         pl.col("_error_code").alias("reason_code"),
-        pl.col("_error_code").replace_strict(REASON_TEXTS, default=pl.col("_error_code")).alias("reason"),
+        pl.col("_error_code")
+        .replace_strict(REASON_TEXTS, default=pl.col("_error_code"))
+        .alias("reason"),
         masked.otherwise(raw_value.str.head(50)).alias("value_masked"),
     ).cast(REFUSED_SCHEMA)

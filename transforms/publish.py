@@ -45,7 +45,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def publish_run(out_root: Path, run_name: str, texts: dict[str, str]) -> Path:
-    """Write ``texts`` (file name -> content) as ``out_root/run_name`` and point ``latest`` at it."""
+    """Write ``texts`` (name -> content) as ``out_root/run_name``; point ``latest`` at it."""
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / run_name
     staging = out_root / f".{run_name}.staging-{os.getpid()}"

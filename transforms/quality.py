@@ -63,8 +63,10 @@ class QualityVerdict:
         return tuple(r for r in self.results if not r.success and r.severity == "warning")
 
     def summary(self) -> str:
-        critical = "critical passed" if not self.critical_failures else (
-            f"critical FAILED ({len(self.critical_failures)})"
+        critical = (
+            "critical passed"
+            if not self.critical_failures
+            else (f"critical FAILED ({len(self.critical_failures)})")
         )
         return f"{critical}, warnings {len(self.warnings)}, checks {len(self.results)}"
 
@@ -75,7 +77,14 @@ class QualityGateFailed(RuntimeError):
     def __init__(self, verdict: QualityVerdict) -> None:
         lines = [
             f"{r.expectation} on {r.table}.{r.column}: "
-            + (r.error or f"{r.unexpected_count} of {r.element_count} rows fail")
+            + (
+                r.error
+                or (
+                    f"{r.unexpected_count} of {r.element_count} rows fail"
+                    if r.unexpected_count is not None
+                    else "failed without counts"
+                )
+            )
             for r in verdict.critical_failures
         ]
         super().__init__("critical data-quality check failed: " + "; ".join(lines))
@@ -117,8 +126,8 @@ def _quiet_context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    for name in ("great_expectations", "great_expectations._docs_decorators"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return gx, context
@@ -142,7 +151,9 @@ def run_suites(
         suite = context.suites.add(gx.ExpectationSuite(name=spec.name))
         for e in spec.expectations:
             kwargs = {k: _bind(v, params) for k, v in e.kwargs.items()}
-            config = ExpectationConfiguration(type=e.type, kwargs=kwargs, meta={"severity": e.severity})
+            config = ExpectationConfiguration(
+                type=e.type, kwargs=kwargs, meta={"severity": e.severity}
+            )
             suite.add_expectation(config.to_domain_obj())
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)

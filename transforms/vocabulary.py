@@ -246,7 +246,15 @@ FOOTER_MARKERS: tuple[str, ...] = ("合计", "总计", "小计", "制表人", "�
 INSTRUCTION_SHEETS: tuple[str, ...] = ("说明", "填表说明", "填报说明", "使用说明")
 # Title-row words that introduce the submitting unit.
 UNIT_MARKERS: tuple[str, ...] = ("填报单位", "单位名称", "报送单位")
-VILLAGE_SUFFIXES: tuple[str, ...] = ("村民委员会", "居民委员会", "社区居委会", "村委会", "居委会", "社区", "村")
+VILLAGE_SUFFIXES: tuple[str, ...] = (
+    "村民委员会",
+    "居民委员会",
+    "社区居委会",
+    "村委会",
+    "居委会",
+    "社区",
+    "村",
+)
 
 _NOTE = re.compile(r"[（(][^）)]*[）)]$")
 _SPACE = re.compile(r"\s+")

@@ -1,0 +1,78 @@
+"""Render the report text from a ReportContext, and write it so a crash never leaves half a file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import jinja2
+
+from transforms.numbers import (
+    activity_count,
+    chinese_date,
+    chinese_numeral,
+    exact_count,
+    percentage_points,
+    rate_pct,
+)
+from transforms.report_model import SECTION_LABELS, ReportContext
+
+REPORT_TEMPLATE = "report.txt.j2"
+
+
+def build_environment(template_dir: Path) -> jinja2.Environment:
+    """A Jinja2 environment for plain-text reports whose only number formatting is our filters.
+
+    StrictUndefined turns a misspelt field into an error instead of an empty gap in
+    a document read out to the congress.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # plain text, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        activity_count=activity_count,
+        exact_count=exact_count,
+        rate_pct=rate_pct,
+        percentage_points=percentage_points,
+        chinese_numeral=chinese_numeral,
+        chinese_date=chinese_date,
+    )
+    env.globals["section_labels"] = SECTION_LABELS
+    return env
+
+
+def render_report(context: ReportContext, template_dir: Path) -> str:
+    """The complete report text for one township and period."""
+    return build_environment(template_dir).get_template(REPORT_TEMPLATE).render(ctx=context)
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    """Write UTF-8 text to path via a synced temp file in the same folder and os.replace.
+
+    Readers see the old file or the new one, never a partial write; a failed write
+    removes its temp file.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    # Sync the folder too, so the rename itself survives a power cut.
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
