@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
@@ -24,6 +23,7 @@ from transforms.ids import birth_date_from_id, mask_ids, normalize_ids, sex_from
 from transforms.quantities import parse_quantities
 from transforms.villages import VillageIndex
 from transforms.vocabulary import (
+    ENUMERATIONS_FOLDED,
     PUBLICITY_KINDS_FOLDED,
     REASON_TEXTS,
     REQUIRED_FIELDS,
@@ -32,10 +32,8 @@ from transforms.vocabulary import (
     VILLAGE_SUFFIXES,
 )
 
-FieldType = Literal[
-    "id", "date", "vaccination_date", "dose", "count", "status", "mode", "publicity_kind",
-    "village", "text", "personal",
-]  # fmt: skip
+# A field's type; "enum:<name>" takes its values from vocabulary.ENUMERATIONS[name].
+FieldType = str
 
 # The first COVID-19 vaccination in the programme; earlier dates are typing errors.
 VACCINATION_START = dt.date(2020, 12, 15)
@@ -52,8 +50,8 @@ FIELD_TYPES: dict[FileKind, dict[str, FieldType]] = {
     },
     "verification": {
         "pushed_on": "date", "source": "text", "name": "personal", "id_number": "id",
-        "phone": "personal", "village": "village", "result": "text", "measure": "text",
-        "completed_on": "date",
+        "phone": "personal", "village": "village", "result": "enum:verification_result",
+        "measure": "enum:control_measure", "completed_on": "date",
     },
     "grid": {
         "grid_code": "text", "village": "village", "grid_leader": "personal",
@@ -61,13 +59,16 @@ FIELD_TYPES: dict[FileKind, dict[str, FieldType]] = {
         "visited_on": "date", "persons_checked": "count",
     },
     "key_place": {
-        "inspected_on": "date", "place_name": "text", "place_type": "text", "village": "village",
-        "problems_found": "count", "rectification": "text",
+        "inspected_on": "date", "place_name": "text", "place_type": "enum:place_type",
+        "village": "village", "problems_found": "count", "rectification": "enum:rectification",
     },
-    "meeting": {"held_on": "date", "title": "text", "meeting_type": "text", "doc_number": "text"},
+    "meeting": {
+        "held_on": "date", "title": "text", "meeting_type": "enum:meeting_type",
+        "doc_number": "text",
+    },
     "demonstration": {
-        "village": "village", "taking_part": "text", "stage": "text", "party_members": "count",
-        "volunteers": "count",
+        "village": "village", "taking_part": "enum:yes_no", "stage": "enum:demonstration_stage",
+        "party_members": "count", "volunteers": "count",
     },
     "reserve": {
         "unit": "text", "reported_on": "date", "beds": "count", "fever_rooms": "count",
@@ -151,6 +152,9 @@ def parse_field(
         return _checked(_lookup(raw, RESIDENCE_STATUS_FOLDED), raw, "status_unknown")
     if field_type == "publicity_kind":
         return _checked(_lookup(raw, PUBLICITY_KINDS_FOLDED), raw, "publicity_kind_unknown")
+    if field_type.startswith("enum:"):
+        table = ENUMERATIONS_FOLDED[field_type.removeprefix("enum:")]
+        return _checked(_lookup(raw, table), raw, "value_not_in_vocabulary")
     if field_type == "village":
         code = _lookup(raw, ctx.villages.labels, suffix_strip=True)
         return _checked(code, raw, "village_unknown")

@@ -303,6 +303,7 @@ REASON_TEXTS: dict[str, str] = {
     "village_missing": "所属村(社区)为空",
     "village_unknown": "所属村(社区)与主数据中任何村名、别名都不匹配",
     "publicity_kind_unknown": "宣传形式不在规定范围内",
+    "value_not_in_vocabulary": "填写的值不在规定的选项范围内",
     "value_missing": "必填项为空",
     "unsupported_format": "不是可识别的表格文件(支持 xlsx、xls、csv)",
     "empty_file": "文件为空",
@@ -317,3 +318,86 @@ REASON_TEXTS: dict[str, str] = {
     "village_not_named": "标题、填报单位和文件名都没有写明是哪个村(社区)",
     "no_table": "没有任何工作表含有可识别的表头",
 }
+
+# Enumerated fields: typed value -> stored code. The first spelling of a code is its label
+# in the report (see ``enumeration_labels``).
+ENUMERATIONS: dict[str, dict[str, str]] = {
+    "verification_result": {
+        "已落实": "implemented",
+        "落实": "implemented",
+        "已核实": "implemented",
+        "外出未返": "away_not_returned",
+        "外出未归": "away_not_returned",
+        "查无此人": "not_found",
+        "无此人": "not_found",
+        "重复推送": "duplicate_push",
+        "重复": "duplicate_push",
+    },
+    "control_measure": {
+        "居家健康监测": "home_monitoring",
+        "居家监测": "home_monitoring",
+        "居家隔离": "home_monitoring",
+        "集中隔离": "central_quarantine",
+        "集中隔离观察": "central_quarantine",
+        "核酸检测": "nucleic_acid_test",
+        "核酸": "nucleic_acid_test",
+        "无需管控": "no_control",
+        "无": "no_control",
+    },
+    "place_type": {
+        "农贸市场": "farmers_market",
+        "集贸市场": "farmers_market",
+        "商超": "supermarket",
+        "超市": "supermarket",
+        "学校": "school",
+        "幼儿园": "kindergarten",
+        "养老机构": "elderly_care",
+        "敬老院": "elderly_care",
+        "宗教场所": "religious_site",
+        "宾馆": "hotel",
+        "酒店": "hotel",
+        "餐饮": "catering",
+        "餐馆": "catering",
+        "企业": "enterprise",
+        "医疗机构": "medical",
+    },
+    "rectification": {
+        "已整改": "rectified",
+        "整改完成": "rectified",
+        "整改中": "in_progress",
+        "未整改": "in_progress",
+        "正在整改": "in_progress",
+    },
+    "meeting_type": {
+        "党委会": "party_committee",
+        "党委会议": "party_committee",
+        "专题会": "special_meeting",
+        "专题会议": "special_meeting",
+        "调度会": "dispatch_meeting",
+        "调度会议": "dispatch_meeting",
+        "部署会": "deployment_meeting",
+        "部署会议": "deployment_meeting",
+        "方案": "plan_document",
+        "通知": "notice_document",
+    },
+    "yes_no": {"是": "yes", "参与": "yes", "已参与": "yes", "否": "no", "未参与": "no"},
+    "demonstration_stage": {
+        "启动": "launched",
+        "已启动": "launched",
+        "推进": "advancing",
+        "推进中": "advancing",
+        "验收通过": "accepted",
+        "已验收": "accepted",
+    },
+}
+ENUMERATIONS_FOLDED: dict[str, dict[str, str]] = {
+    name: {fold(k): v for k, v in table.items()} for name, table in ENUMERATIONS.items()
+}
+
+
+def enumeration_labels(name: str) -> dict[str, str]:
+    """Stored code -> the label the report writes (the first spelling listed)."""
+    labels: dict[str, str] = {}
+    for label, code in ENUMERATIONS[name].items():
+        labels.setdefault(code, label)
+    return labels
