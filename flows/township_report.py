@@ -46,11 +46,12 @@ def read_and_normalize(
     result = normalize_reads(reads, ctx)
     for row in result.files.filter(result.files["status"] != "loaded").iter_rows(named=True):
         logger.warning("file %s: %s (%s)", row["path"], row["status"], row["refusal"] or "")
-    totals = result.files.select("rows_read", "rows_loaded", "rows_refused").sum().row(0)
+    totals = result.files.select("rows_read", "rows_loaded", "rows_refused", "rows_retired")
     logger.info(
-        "read: %d files, rows read %d = loaded %d + refused %d",
+        "read: %d files, rows read %d = loaded %d + refused %d + retired %d"
+        " (files repeated or replaced by a later version)",
         result.files.height,
-        *totals,
+        *totals.sum().row(0),
     )
     return result
 

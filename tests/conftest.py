@@ -1,17 +1,23 @@
-"""Shared fixtures: the demo township and a normalization context."""
+"""Shared fixtures: the demo township, a normalization context, one Prefect test server."""
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from epireport.config import TownshipConfig, load_config
-from epireport.settings import PROJECT_ROOT
+from epireport.settings import PROJECT_ROOT, configure_prefect_environment
 from transforms.normalize import NormalizeContext
 from transforms.villages import VillageIndex
 
+# Prefect state of the test session lives in a throw-away folder, analytics off.
+configure_prefect_environment(Path(tempfile.mkdtemp(prefix="epireport-prefect-")))
+
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
+# A fixed run date, so that "in the future" means the same thing in every year.
 RUN_DATE = dt.date(2026, 11, 29)
 
 
@@ -25,3 +31,12 @@ def ctx(demo_config: TownshipConfig) -> NormalizeContext:
     return NormalizeContext(
         run_date=RUN_DATE, villages=VillageIndex.from_config(demo_config), person_key=b"test-key"
     )
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session (starting one costs ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

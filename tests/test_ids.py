@@ -122,6 +122,11 @@ def test_noisy_and_legacy_forms_clean_to_the_same_id(raw: str) -> None:
         ("430102199003071000", ID_EXCEL_FLOAT),
         ("430102195001010000", ID_EXCEL_FLOAT),
         ("430102195001010000.0", ID_EXCEL_FLOAT),
+        # 430524197001010092 in a number cell is stored as the nearest double, read back as
+        # ...112 (a multiple of 64); the check digit of the changed number fails.
+        ("430524197001010112", ID_EXCEL_FLOAT),
+        # One digit mistyped (...092 -> ...093) is odd, so no double: a plain check-digit error.
+        ("430524197001010093", ID_BAD_CHECK_DIGIT),
         ("11010519491231002", ID_BAD_FORMAT),
         ("11010519491231002XX", ID_BAD_FORMAT),
         ("1101051949123100X2", ID_BAD_FORMAT),

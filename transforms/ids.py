@@ -30,7 +30,9 @@ _NOISE = r"[\s\-‐‑‒–—―]"
 _SCIENTIFIC = r"^[0-9]+(?:\.[0-9]+)?E[+-]?[0-9]+$"
 # A numeric cell rendered by calamine may carry a zero fraction: 110105491231002.0.
 _ZERO_FRACTION = r"^([0-9]+)\.0+$"
-# Excel keeps 15 significant digits, so an 18-digit ID typed as a number ends in 000.
+# Excel shows 15 significant digits, so an 18-digit ID saved from a number cell as text
+# ends in 000; read from the cell itself, it is the nearest double, an exact multiple of a
+# power of two. Either way a failing check digit then means the digits were lost, not mistyped.
 _FLOAT_TAIL = "000"
 
 
@@ -142,8 +144,12 @@ def normalize_ids(col: pl.Expr, *, as_of: date | None = None) -> pl.Expr:
         birth=birth_date_from_id(id18),
     )
     check_ok, birth = pl.field("check_ok"), pl.field("birth")
+    as_integer = text.cast(pl.Int64, strict=False)
+    is_a_double = as_integer.cast(pl.Float64).cast(pl.Int64, strict=False) == as_integer
     from_float = text.str.contains(_SCIENTIFIC) | (
-        text.str.contains(r"^[0-9]{18}$") & text.str.ends_with(_FLOAT_TAIL) & ~check_ok
+        text.str.contains(r"^[0-9]{18}$")
+        & (text.str.ends_with(_FLOAT_TAIL) | is_a_double)
+        & ~check_ok
     )
     with_error = with_checks.struct.with_fields(
         error=pl.when(text.is_null() | (text == ""))

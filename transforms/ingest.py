@@ -24,6 +24,8 @@ from transforms.vocabulary import REASON_TEXTS, UNIT_MARKERS
 
 # Kinds that carry no village column: the file belongs to one village, named around the table.
 VILLAGE_FILE_KINDS: frozenset[str] = frozenset({"roster", "publicity"})
+# A file whose rows are read but not loaded: repeated content, or replaced by a later version.
+RETIRED_STATUSES: frozenset[str] = frozenset({"duplicate", "superseded"})
 # Kinds a village sends once per period; a later file replaces the earlier one.
 ONE_PER_VILLAGE_KINDS: frozenset[str] = frozenset({"roster", "publicity", "grid"})
 
@@ -134,7 +136,7 @@ def settle_versions(reads: list[FileRead]) -> list[FileRead]:
     settled: list[FileRead] = []
     for r in reads:
         if r.status == "loaded" and r.file.sha256 in seen:
-            settled.append(replace(r, status="duplicate", tables=()))
+            settled.append(replace(r, status="duplicate"))
             continue
         seen.add(r.file.sha256)
         settled.append(r)
@@ -242,6 +244,10 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
         pl.when(pl.col("status") == "loaded")
         .then(pl.col("rows_read") - pl.col("rows_refused"))
         .otherwise(0)
-        .alias("rows_loaded")
+        .alias("rows_loaded"),
+        pl.when(pl.col("status").is_in(list(RETIRED_STATUSES)))
+        .then(pl.col("rows_read"))
+        .otherwise(0)
+        .alias("rows_retired"),
     )
     return IngestResult(tables=tables, refused_rows=refused_rows, files=files)

@@ -188,6 +188,8 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
         if field in REQUIRED_FIELDS[kind]:
             missing = "id_missing" if field_type == "id" else "value_missing"
             error = pl.coalesce(pl.when(raw.is_null()).then(pl.lit(missing)), error)
+        elif error is not None:
+            error = pl.when(raw.is_not_null()).then(error)
         if error is not None:
             has_error.append(field)
         parsed[field] = pl.struct(
