@@ -9,6 +9,8 @@ passed into the stages as parameters.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zoneinfo
 from pathlib import Path
 from typing import Literal
 
@@ -77,6 +79,37 @@ class Township(_Strict):
         return self.government or f"{self.name}人民政府"
 
 
+class Schedule(_Strict):
+    """When the nightly deployment runs: a cron line read in a named time zone."""
+
+    cron: str = Field("0 2 * * *", description="minute hour day-of-month month day-of-week")
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone the cron line is read in")
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        fields = cron.split()
+        if len(fields) != 5 or not all(re.fullmatch(r"[0-9A-Za-z*/,-]+", f) for f in fields):
+            raise ValueError(f"'{cron}' is not a cron line of five fields (e.g. '0 2 * * *')")
+        return " ".join(fields)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"'{name}' is no IANA time zone (e.g. Asia/Shanghai)") from e
+        return name
+
+
+class RunPaths(_Strict):
+    """The inbox and output folder of scheduled runs; relative to the config file's folder."""
+
+    inbox: Path
+    out: Path
+
+
 class TownshipConfig(_Strict):
     township: Township
     congress: Congress
@@ -88,14 +121,20 @@ class TownshipConfig(_Strict):
     clinics: tuple[Clinic, ...] = ()
     required_kinds: tuple[FileKind, ...] = ("roster", "publicity", "grid")
     coverage_target_pct: float = Field(90.0, ge=0, le=100)
+    demo: bool = Field(
+        False, description="the fictional demo township: the only one allowed the published key"
+    )
     person_key_env: str = Field(
         "EPIREPORT_PERSON_KEY", description="environment variable holding the ID hash key"
     )
-    demo_person_key: str | None = Field(
-        None, description="DEMO ONLY: a published key for the fictional demo township"
+    person_key_secret_block: str | None = Field(
+        None,
+        description="name of a Prefect Secret block holding the key (used when the env is unset)",
     )
     max_file_mb: float = Field(50, gt=0)
     max_uncompressed_mb: float = Field(200, gt=0)
+    schedule: Schedule = Field(default_factory=Schedule, description="nightly run (serve)")
+    paths: RunPaths | None = Field(None, description="inbox and output of scheduled runs")
 
     @field_validator("villages")
     @classmethod

@@ -10,6 +10,9 @@ from epireport.config import ConfigError, TownshipConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# Published with the code, so it protects nothing: for the fictional demo township only.
+DEMO_PERSON_KEY = "DEMO-KEY-published-with-epireport-not-a-secret"
+
 # Prefect runs offline and quietly: no analytics, a local home, time for a cold start.
 PREFECT_DEFAULTS: dict[str, str] = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -17,7 +20,12 @@ PREFECT_DEFAULTS: dict[str, str] = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "INFO",
     "GX_ANALYTICS_ENABLED": "false",
+    # The UI's upgrade banners and sign-up form point outside; a township office stays offline.
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
 }
+# How long a run waits for another run to leave its output folder (flows/run_lock.py).
+RUN_LOCK_WAIT_ENV = "EPIREPORT_RUN_LOCK_WAIT_SECONDS"
+RUN_LOCK_WAIT_DEFAULT_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -52,20 +60,47 @@ def configure_prefect_environment(home: Path | None = None) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home or Path.cwd() / ".prefect"))
 
 
-def resolve_person_key(config: TownshipConfig) -> tuple[bytes, bool]:
-    """The secret for hashing ID numbers and whether it is the published demo key.
+def run_lock_wait_seconds() -> float:
+    """Seconds a run waits for the output folder's lock; the environment may shorten it."""
+    text = os.environ.get(RUN_LOCK_WAIT_ENV)
+    if not text:
+        return RUN_LOCK_WAIT_DEFAULT_SECONDS
+    try:
+        return max(0.0, float(text))
+    except ValueError as e:
+        raise ConfigError(f"{RUN_LOCK_WAIT_ENV}: not a number of seconds: {text!r}") from e
 
-    The environment variable named in the config wins; only a config that declares a
-    demo key may fall back to it.
+
+def _secret_from_block(name: str) -> str:
+    from prefect.blocks.system import Secret
+
+    try:
+        return Secret.load(name).get()
+    except ValueError as e:
+        raise ConfigError(f"person_key_secret_block: no Prefect Secret block named '{name}'") from e
+
+
+def resolve_person_key(config: TownshipConfig) -> tuple[bytes, bool]:
+    """The secret for hashing ID numbers, and whether it is the published demo key.
+
+    The environment variable named in the config wins, then the Prefect Secret block it
+    names; only the demo township may fall back to the demo key, and no other township
+    may use it at all.
     """
     secret = os.environ.get(config.person_key_env)
-    if secret:
-        if config.demo_person_key and secret == config.demo_person_key:
-            return secret.encode(), True
-        return secret.encode(), False
-    if config.demo_person_key:
-        return config.demo_person_key.encode(), True
-    raise ConfigError(
-        f"person_key_env: environment variable {config.person_key_env} is not set; "
-        "it must hold the secret used to hash ID numbers"
-    )
+    if not secret and config.person_key_secret_block:
+        secret = _secret_from_block(config.person_key_secret_block)
+    if not secret:
+        if not config.demo:
+            raise ConfigError(
+                f"person_key_env: environment variable {config.person_key_env} is not set; "
+                "it must hold the secret used to hash ID numbers"
+            )
+        secret = DEMO_PERSON_KEY
+    is_demo_key = secret == DEMO_PERSON_KEY
+    if is_demo_key and not config.demo:
+        raise ConfigError(
+            "person_key_env: the published demo key may only be used by the demo township; "
+            "set a secret of your own"
+        )
+    return secret.encode(), is_demo_key

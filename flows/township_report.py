@@ -44,8 +44,17 @@ def read_and_normalize(
         [read_file(f, ctx, max_bytes, max_expanded) for f in files]
     )
     result = normalize_reads(reads, ctx)
-    for row in result.files.filter(result.files["status"] != "loaded").iter_rows(named=True):
-        logger.warning("file %s: %s (%s)", row["path"], row["status"], row["refusal"] or "")
+    for f in result.files.iter_rows(named=True):
+        if f["status"] == "refused":
+            logger.warning("file %s: refused, %s", f["path"], f["refusal"])
+        elif f["status"] != "loaded":
+            logger.info("file %s: %s, %d rows retired", f["path"], f["status"], f["rows_read"])
+        else:
+            logger.info(
+                "file %s: %s, read %d, loaded %d, refused %d%s",
+                f["path"], f["kind"], f["rows_read"], f["rows_loaded"], f["rows_refused"],
+                f" ({f['refused_by_reason']})" if f["refused_by_reason"] else "",
+            )  # fmt: skip
     totals = result.files.select("rows_read", "rows_loaded", "rows_refused", "rows_retired")
     logger.info(
         "read: %d files, rows read %d = loaded %d + refused %d + retired %d"

@@ -112,3 +112,7 @@ def test_same_content_twice_loads_once_and_later_resubmission_replaces(tmp_path,
         "superseded",
     }
     assert result.tables["publicity"]["quantity"].to_list() == [400]
+    retired = result.retired_rows.row(0, named=True)
+    assert result.retired_rows.height == 1
+    assert (retired["kind"], retired["row_number"]) == ("publicity", 3)
+    assert '"quantity":300' in retired["row_json"]

@@ -14,7 +14,7 @@ from epireport.settings import project_resources
 from transforms.discover import discover_files
 from transforms.ids import check_digit
 from transforms.ingest import normalize_reads, read_file, settle_versions
-from transforms.load import load_into_duckdb
+from transforms.load import MODEL_FILES, load_into_duckdb
 from transforms.metrics import MetricParams, compute_metrics
 
 R = dt.date(2022, 12, 20)
@@ -107,6 +107,9 @@ def test_a_person_on_two_rosters_is_one_person_with_a_conflict(loaded_db: Path) 
         ).fetchall()
     assert persons == 7  # A B C D E F G
     assert conflicts == [("02", "at_home", True)]
+    with duckdb.connect(str(loaded_db), read_only=True) as con:
+        recorded = con.sql("select village_codes, statuses from roster_conflicts").fetchall()
+    assert recorded == [("01,02", "at_home,moved_out")]
 
 
 def test_vaccination_figures_match_hand_count(loaded_db: Path) -> None:
@@ -130,7 +133,7 @@ def test_a_failed_load_leaves_the_file_as_it_was(loaded_db: Path, tmp_path, ctx)
     copy.write_bytes(loaded_db.read_bytes())
     broken_models = tmp_path / "models"
     broken_models.mkdir()
-    for name in ("macros.sql", "persons.sql"):
+    for name in MODEL_FILES:
         (broken_models / name).write_text((RESOURCES.models_dir / name).read_text())
     (broken_models / "doses.sql").write_text("create or replace table doses as select nope;")
     with pytest.raises(duckdb.Error):

@@ -180,19 +180,27 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
     "sheets": pl.String(),
     "rows_read": pl.Int64(),
     "rows_refused": pl.Int64(),
+    "refused_by_reason": pl.String(),
 }
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """Typed rows per kind, refused rows, and one line per file."""
+    """Typed rows per kind, refused and retired rows, and one line per file."""
 
     tables: dict[str, pl.DataFrame]
     refused_rows: pl.DataFrame
+    retired_rows: pl.DataFrame
     files: pl.DataFrame
 
+    @property
+    def refused_files(self) -> pl.DataFrame:
+        return self.files.filter(pl.col("status") == "refused").select(
+            "path", "refusal_code", "refusal"
+        )
 
-def _rows_of(reads: list[FileRead], kind: str) -> pl.DataFrame | None:
+
+def _rows_of(reads: list[FileRead], kind: str, status: str) -> pl.DataFrame | None:
     frames = [
         t.rows.with_columns(
             pl.lit(r.file_id).alias("file_id"),
@@ -200,25 +208,63 @@ def _rows_of(reads: list[FileRead], kind: str) -> pl.DataFrame | None:
             pl.lit(r.village_code, dtype=pl.String).alias("village_code"),
         )
         for r in reads
-        if r.status == "loaded" and r.kind == kind
+        if r.status == status and r.kind == kind
         for t in r.tables
     ]
     return pl.concat(frames, how="diagonal") if frames else None
 
 
+RETIRED_SCHEMA: dict[str, pl.DataType] = {
+    "kind": pl.String(),
+    "file_id": pl.String(),
+    "sheet": pl.String(),
+    "row_number": pl.Int64(),
+    "row_json": pl.String(),
+}
+
+
+def _retire(kind: str, rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of a replaced file, kept (as JSON of their normalized fields) but out of all figures."""
+    return rows.select(
+        pl.lit(kind).alias("kind"),
+        "file_id",
+        "sheet",
+        "row_number",
+        pl.struct(pl.exclude("file_id", "sheet", "row_number"))
+        .struct.json_encode()
+        .alias("row_json"),
+    ).cast(RETIRED_SCHEMA)
+
+
 def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
-    """Normalize every loaded file's rows, kind by kind, and count them per file."""
+    """Normalize every loaded file's rows, kind by kind, and count them per file.
+
+    Rows of a file replaced by a later version are normalized too and kept as retired rows;
+    a byte-identical copy of another file adds nothing and is only counted.
+    """
     tables: dict[str, pl.DataFrame] = {}
     refused: list[pl.DataFrame] = []
-    for kind in sorted({r.kind for r in reads if r.status == "loaded" and r.kind}):
-        rows = _rows_of(reads, kind)
-        if rows is None:
-            continue
-        result = normalize_kind(kind, rows, ctx)
-        tables[kind] = result.loaded
-        refused.append(result.refused)
+    retired: list[pl.DataFrame] = []
+    for kind in sorted({r.kind for r in reads if r.kind}):
+        rows = _rows_of(reads, kind, "loaded")
+        if rows is not None:
+            result = normalize_kind(kind, rows, ctx)
+            tables[kind] = result.loaded
+            refused.append(result.refused)
+        replaced = _rows_of(reads, kind, "superseded")
+        if replaced is not None:
+            retired.append(_retire(kind, normalize_kind(kind, replaced, ctx).loaded))
     refused_rows = pl.concat(refused) if refused else pl.DataFrame(schema=REFUSED_SCHEMA)
+    retired_rows = pl.concat(retired) if retired else pl.DataFrame(schema=RETIRED_SCHEMA)
     refused_counts = dict(refused_rows.group_by("file_id").len().iter_rows())
+    by_reason = dict(
+        refused_rows.group_by("file_id", "reason_code")
+        .len()
+        .sort("file_id", "len", "reason_code", descending=[False, True, False])
+        .group_by("file_id", maintain_order=True)
+        .agg(pl.format("{} {}", "reason_code", "len").str.join("; ").alias("reasons"))
+        .iter_rows()
+    )
     files = pl.DataFrame(
         [
             {
@@ -236,6 +282,7 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
                 "sheets": "、".join(t.sheet for t in r.tables),
                 "rows_read": r.rows_read,
                 "rows_refused": refused_counts.get(r.file_id, 0) if r.status == "loaded" else 0,
+                "refused_by_reason": by_reason.get(r.file_id),
             }
             for r in reads
         ],
@@ -250,4 +297,6 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
         .otherwise(0)
         .alias("rows_retired"),
     )
-    return IngestResult(tables=tables, refused_rows=refused_rows, files=files)
+    return IngestResult(
+        tables=tables, refused_rows=refused_rows, retired_rows=retired_rows, files=files
+    )

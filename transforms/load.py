@@ -17,7 +17,7 @@ from transforms.ingest import IngestResult
 from transforms.normalize import FIELD_TYPES, SOURCE_COLUMNS, NormalizeContext, normalize_kind
 
 # Model files run in this order after the staging tables are in place.
-MODEL_FILES: tuple[str, ...] = ("macros.sql", "persons.sql", "doses.sql")
+MODEL_FILES: tuple[str, ...] = ("macros.sql", "persons.sql", "roster_conflicts.sql", "doses.sql")
 
 
 def staging_table(kind: str) -> str:
@@ -48,6 +48,8 @@ def load_into_duckdb(
     }
     frames["ingested_files"] = result.files
     frames["refused_rows"] = result.refused_rows
+    frames["refused_files"] = result.refused_files
+    frames["retired_rows"] = result.retired_rows
     with duckdb.connect(str(db_path)) as con:
         con.execute("begin transaction")
         try:
@@ -59,7 +61,7 @@ def load_into_duckdb(
                 run_sql_file(con, models_dir / model)
             counts = {
                 name: con.execute(f'select count(*) from "{name}"').fetchone()[0]
-                for name in (*frames, "persons", "doses")
+                for name in (*frames, "persons", "roster_conflicts", "doses")
             }
             con.execute("commit")
         except BaseException:

@@ -18,8 +18,9 @@ import polars as pl
 from transforms.discover import InboxFile
 
 CSV_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "gb18030")
-# An encrypted xlsx is an OLE compound file, not a zip.
+# An encrypted workbook is an OLE compound file holding an "EncryptedPackage" stream.
 OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,6 @@ def read_csv_grid(data: bytes) -> RawSheet:
 
 def _check_expanded_size(data: bytes, limit_bytes: int) -> None:
     """Refuse an xlsx whose parts would expand past the limit before parsing it."""
-    if data.startswith(OLE_MAGIC):
-        raise FileRefused("workbook_protected", "工作簿设有密码保护(已加密),无法读取")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
@@ -129,6 +128,8 @@ def read_sheets(file: InboxFile, max_file_bytes: int, max_expanded_bytes: int) -
     data = file.path.read_bytes()
     if file.format == "csv":
         return [read_csv_grid(data)]
-    if file.format == "xlsx":
+    if data.startswith(OLE_MAGIC) and ENCRYPTED_STREAM in data:
+        raise FileRefused("workbook_protected", "工作簿设有密码保护(已加密),无法读取")
+    if file.format == "xlsx" and not data.startswith(OLE_MAGIC):
         _check_expanded_size(data, max_expanded_bytes)
     return read_excel_grids(data)
