@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 FileKind = Literal[
     "roster",
@@ -27,6 +35,35 @@ FileKind = Literal[
     "meeting",
     "demonstration",
     "reserve",
+]
+
+# Items of the 医疗资源及物资储备 ledger, in the order the report cites them.
+ReserveItemCode = Literal[
+    "beds",
+    "fever_rooms",
+    "oxygen_concentrators",
+    "oximeters",
+    "antipyretic_boxes",
+    "antigen_tests",
+]
+
+# Paragraphs of the report a township may phrase its own way (report.paragraphs.<name>).
+ParagraphName = Literal[
+    "opening",
+    "deployment",
+    "vaccination",
+    "publicity",
+    "demonstration",
+    "problems_intro",
+    "problem_awareness",
+    "problem_fatigue",
+    "problem_capacity",
+    "plan_intro",
+    "plan_politics",
+    "plan_prevention",
+    "plan_treatment",
+    "plan_publicity",
+    "closing",
 ]
 
 
@@ -110,6 +147,23 @@ class RunPaths(_Strict):
     out: Path
 
 
+class ReportOptions(_Strict):
+    """How the report is worded: paragraphs in the township's own words, the 口径说明 switch."""
+
+    paragraphs: dict[ParagraphName, str] = Field(
+        default_factory=dict, description="replaces the template's wording of that paragraph"
+    )
+    method_note: bool = Field(True, description="end the report with the 口径说明")
+
+    @field_validator("paragraphs")
+    @classmethod
+    def _not_blank(cls, paragraphs: dict[str, str]) -> dict[str, str]:
+        for name, text in paragraphs.items():
+            if not text.strip():
+                raise ValueError(f"paragraph '{name}' is empty")
+        return {name: text.strip() for name, text in paragraphs.items()}
+
+
 class TownshipConfig(_Strict):
     township: Township
     congress: Congress
@@ -120,7 +174,15 @@ class TownshipConfig(_Strict):
     villages: tuple[Village, ...] = Field(min_length=1)
     clinics: tuple[Clinic, ...] = ()
     required_kinds: tuple[FileKind, ...] = ("roster", "publicity", "grid")
+    submission_deadline: dt.date | None = Field(
+        None, description="last 填报日期 on time for a required file; default: the cut-off date"
+    )
     coverage_target_pct: float = Field(90.0, ge=0, le=100)
+    reserve_quotas: dict[str, dict[ReserveItemCode, NonNegativeInt]] = Field(
+        default_factory=dict,
+        description="clinic code -> item -> quota; a clinic's own 储备定额 note takes precedence",
+    )
+    report: ReportOptions = Field(default_factory=ReportOptions)
     demo: bool = Field(
         False, description="the fictional demo township: the only one allowed the published key"
     )
@@ -154,19 +216,35 @@ class TownshipConfig(_Strict):
         for i, c in enumerate(self.clinics):
             if c.village_code is not None and c.village_code not in codes:
                 raise ValueError(f"clinics.{i}.village_code '{c.village_code}' is no village code")
+        clinic_codes = {c.code for c in self.clinics}
+        for code in self.reserve_quotas:
+            if code not in clinic_codes:
+                raise ValueError(f"reserve_quotas.{code} is no clinic code")
+        return self
+
+    @model_validator(mode="after")
+    def _cutoff_inside_period(self) -> TownshipConfig:
+        if self.cutoff_date is not None and self.cutoff_date < self.period.start:
+            raise ValueError(
+                f"cutoff_date {self.cutoff_date} is before period.start {self.period.start}"
+            )
         return self
 
     def cutoff(self, run_date: dt.date) -> dt.date:
         """The cut-off date R: the configured one, else the run's date."""
         return self.cutoff_date or run_date
 
+    def deadline(self, run_date: dt.date) -> dt.date:
+        """The submission deadline: the configured one, else the cut-off date R."""
+        return self.submission_deadline or self.cutoff(run_date)
+
 
 def _describe(err: ValidationError, path: Path) -> str:
-    lines = [f"{path}: invalid township config"]
-    for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  {field}: {e['msg']}")
-    return "\n".join(lines)
+    """One line naming every offending field, e.g. ``villages.3.code: String should match…``."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors()
+    ]
+    return f"{path}: invalid township config: " + "; ".join(problems)
 
 
 def load_config(path: Path) -> TownshipConfig:
@@ -175,6 +253,10 @@ def load_config(path: Path) -> TownshipConfig:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise ConfigError(f"{path}: config file not found") from e
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: cannot read config: {e.problem}{where}") from e
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise ConfigError(f"{path}: cannot read config: {e}") from e
     if not isinstance(raw, dict):

@@ -40,7 +40,7 @@ ROSTER_HEADER = ["组别", "姓名", "身份证号码", "居住状态"]
 
 
 @pytest.fixture(scope="module")
-def loaded_db(tmp_path_factory, ctx) -> Path:
+def inbox(tmp_path_factory) -> Path:
     inbox = tmp_path_factory.mktemp("inbox")
     write_xlsx(
         inbox / "石门村/花名册.xlsx",
@@ -84,9 +84,18 @@ def loaded_db(tmp_path_factory, ctx) -> Path:
         inbox / "石门村/村自报接种名单.csv",
         [["所属村", "身份证号码", "接种剂次", "接种时间"], ["石门", A, "第一剂", "2021-04-01"]],
     )
+    return inbox
+
+
+def load_inbox(inbox: Path, db: Path, ctx) -> None:
     reads = settle_versions([read_file(f, ctx, 2**26, 2**28) for f in discover_files(inbox)])
-    db = tmp_path_factory.mktemp("db") / "t.duckdb"
     load_into_duckdb(normalize_reads(reads, ctx), db, RESOURCES.models_dir, ctx)
+
+
+@pytest.fixture(scope="module")
+def loaded_db(inbox: Path, tmp_path_factory, ctx) -> Path:
+    db = tmp_path_factory.mktemp("db") / "t.duckdb"
+    load_inbox(inbox, db, ctx)
     return db
 
 
@@ -141,3 +150,21 @@ def test_a_failed_load_leaves_the_file_as_it_was(loaded_db: Path, tmp_path, ctx)
     with duckdb.connect(str(copy), read_only=True) as con:
         assert con.sql("select count(*) from persons").fetchall() == [(7,)]
         assert con.sql("select count(*) from stg_vaccination").fetchall() == [(11,)]
+
+
+def _table_fingerprints(db: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        names = [r[0] for r in con.sql("select table_name from duckdb_tables()").fetchall()]
+        return {
+            n: con.sql(f'select count(*), bit_xor(hash(t)) from "{n}" as t').fetchall()[0]
+            for n in sorted(names)
+        }
+
+
+def test_loading_the_same_inbox_again_changes_nothing(inbox, loaded_db, tmp_path, ctx) -> None:
+    before = _table_fingerprints(loaded_db)
+    copy = tmp_path / "again.duckdb"
+    copy.write_bytes(loaded_db.read_bytes())
+    load_inbox(inbox, copy, ctx)
+    assert _table_fingerprints(copy) == before
+    assert before["persons"][0] == 7
