@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 DEMO_INBOX := data/demo-inbox
 DEMO_CONFIG := config/demo-township.yaml
 OUTPUT := output
+UI_PORT ?= 4200
+CHROMIUM := /usr/bin/chromium
+# A free CJK font for the coverage chart's Chinese labels (transforms/chart.py).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 # Prefect and Great Expectations run offline, quietly, with their state inside the project.
 export PREFECT_HOME := $(CURDIR)/.prefect
@@ -15,7 +19,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: report test lint clean
+.PHONY: report test lint clean bench ui
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,12 +32,30 @@ $(DEMO_INBOX): | $(STAMP)
 	$(BIN)/epireport demo-data $@.partial
 	mv $@.partial $@
 
-report: $(STAMP) $(DEMO_INBOX)
+report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	$(BIN)/epireport run --inbox $(DEMO_INBOX) --config $(DEMO_CONFIG) --out $(OUTPUT)
 	@echo "Report: $(CURDIR)/$(OUTPUT)/latest/report.txt"
+	@echo "Quality: $$(cat $(OUTPUT)/latest/quality/verdict.txt); read them in $(CURDIR)/$(OUTPUT)/latest/quality/index.html"
 
-test: $(STAMP)
+test: $(STAMP) | $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/python -m pytest
+
+# Without a CJK font the chart would draw empty boxes, so the run stops with a message instead.
+$(CJK_FONT):
+	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei
+
+# Browser tests (the Prefect UI, the quality page) drive Debian's headless chromium;
+# without it the UI test is skipped and the quality-page test fails.
+$(CHROMIUM):
+	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# The Prefect server and UI on http://127.0.0.1:$(UI_PORT), data in .prefect/; Ctrl-C stops it.
+ui: $(STAMP)
+	$(BIN)/epireport server --port $(UI_PORT)
+
+# Benchmarks (not part of `make test`): three inbox sizes, pipeline against bare DuckDB/Polars.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
