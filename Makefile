@@ -9,6 +9,7 @@ DEMO_CONFIG := config/demo-township.yaml
 OUTPUT := output
 UI_PORT ?= 4200
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
 # A free CJK font for the coverage chart's Chinese labels (transforms/chart.py).
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
@@ -37,17 +38,21 @@ report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	@echo "Report: $(CURDIR)/$(OUTPUT)/latest/report.txt"
 	@echo "Quality: $$(cat $(OUTPUT)/latest/quality/verdict.txt); read them in $(CURDIR)/$(OUTPUT)/latest/quality/index.html"
 
-test: $(STAMP) | $(CHROMIUM) $(CJK_FONT)
+test: $(STAMP) | $(CHROMIUM) $(CJK_FONT) $(SOFFICE)
 	$(BIN)/python -m pytest
 
 # Without a CJK font the chart would draw empty boxes, so the run stops with a message instead.
 $(CJK_FONT):
 	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei
 
-# Browser tests (the Prefect UI, the quality page) drive Debian's headless chromium;
-# without it the UI test is skipped and the quality-page test fails.
+# Test tools from Debian's registry: headless chromium for the browser tests (the Prefect
+# UI, the quality page), LibreOffice to convert the docx report to PDF. Tests that need
+# them fail, rather than skip, when they are missing.
 $(CHROMIUM):
 	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(SOFFICE):
+	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui
 
 # The Prefect server and UI on http://127.0.0.1:$(UI_PORT), data in .prefect/; Ctrl-C stops it.
 ui: $(STAMP)

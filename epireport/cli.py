@@ -1,4 +1,5 @@
-"""Command line: ``epireport run`` builds a report, ``epireport demo-data`` writes a demo inbox."""
+"""Command line: ``run`` builds a report, ``demo-data`` writes a demo inbox,
+``server`` starts the local Prefect UI, ``serve`` runs the report nightly."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 from epireport.config import ConfigError, load_config
+from epireport.nightly import DEFAULT_PORT, run_paths, serve
+from epireport.server import run_server
 from epireport.settings import PROJECT_ROOT, configure_prefect_environment
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
@@ -38,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--config", type=Path, default=DEMO_CONFIG)
     demo.add_argument("--config-out", type=Path, default=None, help="write the matching config")
     demo.add_argument("--truth-out", type=Path, default=None, help="write expected figures (JSON)")
+
+    serve = commands.add_parser("serve", help="run the report on the config's nightly schedule")
+    serve.add_argument("--config", type=Path, required=True, help="township master-data YAML")
+    serve.add_argument("--inbox", type=Path, default=None, help="default: the config's paths.inbox")
+    serve.add_argument("--out", type=Path, default=None, help="default: the config's paths.out")
+
+    server = commands.add_parser("server", help="start a local Prefect server and its UI")
+    server.add_argument("--port", type=int, default=DEFAULT_PORT, help="on 127.0.0.1")
     return parser
 
 
@@ -47,6 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     load_config(args.config)
     configure_prefect_environment()
+    from flows.run_lock import RunLocked
     from flows.township_report import township_report
     from transforms.quality import QualityGateFailed
 
@@ -60,7 +72,21 @@ def _run(args: argparse.Namespace) -> int:
     except QualityGateFailed as e:
         print(f"epireport: report not written: {e}", file=sys.stderr)
         return 3
+    except RunLocked as e:
+        print(f"epireport: report not written: {e}", file=sys.stderr)
+        return 4
     print(f"Report: {report}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    inbox, out = run_paths(config, args.config, args.inbox, args.out)
+    if not inbox.is_dir():
+        print(f"epireport: inbox folder not found: {inbox}", file=sys.stderr)
+        return 2
+    configure_prefect_environment()
+    serve(config, args.config, inbox, out)
     return 0
 
 
@@ -69,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "server":
+            run_server(args.port)
         from epireport.demo import main_demo_data
 
         return main_demo_data(

@@ -44,6 +44,19 @@ class Resources:
     def metrics_dir(self) -> Path:
         return self.sql_dir / "metrics"
 
+    @property
+    def indicators_path(self) -> Path:
+        """The indicator registry: what every figure of the report counts."""
+        return self.sql_dir / "indicators.yaml"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.sql_dir / "checks"
+
+    @property
+    def quality_sql_dir(self) -> Path:
+        return self.sql_dir / "quality"
+
 
 def project_resources(root: Path = PROJECT_ROOT) -> Resources:
     return Resources(

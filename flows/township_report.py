@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
-import duckdb
-import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
 
 from epireport.config import TownshipConfig, load_config
 from epireport.settings import Resources, project_resources, resolve_person_key
+from flows.artifacts import publish_artifacts
+from flows.run_lock import one_run_at_a_time
+from transforms.completeness import build_submissions
 from transforms.discover import InboxFile, discover_files
 from transforms.ingest import FileRead, IngestResult, normalize_reads, read_file, settle_versions
 from transforms.load import load_into_duckdb
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
-from transforms.normalize import VACCINATION_START, NormalizeContext
-from transforms.publish import frame_to_csv, metrics_json, publish_run
-from transforms.quality import QualityGateFailed, QualityVerdict, load_suites, run_suites
-from transforms.render import render_report
+from transforms.normalize import NormalizeContext
+from transforms.outputs import build_outputs
+from transforms.publish import publish_run, read_previous_metrics
+from transforms.quality import (
+    QualityGateFailed,
+    QualityVerdict,
+    check_figures,
+    check_params,
+    check_stored_tables,
+    combine,
+    load_suites,
+    quality_note,
+)
+from transforms.quality_docs import QUALITY_PAGE, QualityRun, record_results, render_quality_docs
 from transforms.report_model import ReportContext
 from transforms.villages import VillageIndex
-
-# Stored tables the quality suites read, by suite table name.
-CHECKED_TABLES: tuple[str, ...] = ("persons", "doses", "stg_publicity")
 
 
 @task(name="discover")
@@ -73,26 +83,32 @@ def load(result: IngestResult, db_path: Path, resources: Resources, ctx: Normali
     )
 
 
-def _read_tables(db_path: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return {name: con.table(name).df() for name in names}
+@task(name="build-submissions")
+def submissions(
+    db_path: Path, resources: Resources, config: TownshipConfig, deadline: dt.date
+) -> None:
+    table = build_submissions(db_path, resources.models_dir, config, config.period.start, deadline)
+    get_run_logger().info(
+        "submissions: %d of %d required files received, %d late",
+        table["received"].sum(), table.height, (~table["on_time"]).sum(),
+    )  # fmt: skip
 
 
-def _check_params(config: TownshipConfig, cutoff: dt.date, run_date: dt.date) -> dict:
-    return {
-        "cutoff": pd.Timestamp(cutoff),
-        "run_date": pd.Timestamp(run_date),
-        "earliest_birth": pd.Timestamp("1900-01-01"),
-        "vaccination_start": pd.Timestamp(VACCINATION_START),
-        "village_codes": [v.code for v in config.villages],
-    }
+def _log_checks(stage: str, verdict: QualityVerdict) -> None:
+    logger = get_run_logger()
+    for r in verdict.critical_failures + verdict.warnings:
+        logger.warning(
+            "%s: %s %s on %s.%s: %s%s", stage, r.severity, r.expectation, r.table, r.column,
+            r.failing, f" ({r.sentence})" if r.sentence else "",
+        )  # fmt: skip
+    logger.info("%s: %s", stage, verdict.summary())
 
 
 @task(name="check-stored-data")
 def check_stored(db_path: Path, resources: Resources, params: dict) -> QualityVerdict:
-    suites = [s for s in load_suites(resources.expectations_dir) if s.table in CHECKED_TABLES]
-    verdict = run_suites(suites, _read_tables(db_path, CHECKED_TABLES), params)
-    get_run_logger().info("check stored data: %s", verdict.summary())
+    suites = load_suites(resources.expectations_dir)
+    verdict = check_stored_tables(db_path, suites, resources.checks_dir, params)
+    _log_checks("check stored data", verdict)
     return verdict
 
 
@@ -105,41 +121,51 @@ def metrics(db_path: Path, resources: Resources, params: MetricParams) -> Comput
 
 @task(name="check-metrics")
 def check_metrics(computed: ComputedMetrics, resources: Resources, params: dict) -> QualityVerdict:
-    frames = {f"metric_{name}": rows.to_pandas() for name, rows in computed.rows.items()}
-    suites = [s for s in load_suites(resources.expectations_dir) if s.table in frames]
-    verdict = run_suites(suites, frames, params)
-    get_run_logger().info("check metrics: %s", verdict.summary())
+    verdict = check_figures(computed.metrics, load_suites(resources.expectations_dir), params)
+    _log_checks("check metrics", verdict)
     return verdict
+
+
+@task(name="record-quality")
+def record_quality(
+    db_path: Path, resources: Resources, run: QualityRun,
+    stored: QualityVerdict, figures: QualityVerdict,
+) -> QualityVerdict:  # fmt: skip
+    verdict = combine(stored, figures)
+    record_results(db_path, resources.quality_sql_dir, run, verdict)
+    return verdict
+
+
+@task(name="quality-docs")
+def quality_docs(
+    db_path: Path, resources: Resources, township_name: str, run: QualityRun,
+    verdict: QualityVerdict,
+) -> dict[str, str]:  # fmt: skip
+    return render_quality_docs(
+        db_path, resources.quality_sql_dir, resources.templates_dir, township_name, run, verdict
+    )
 
 
 @task(name="render-and-publish")
 def render_and_publish(
-    context: ReportContext, computed: ComputedMetrics, ingest: IngestResult,
-    resources: Resources, out: Path,
+    context: ReportContext, ingest: IngestResult, resources: Resources, out: Path,
+    quality_pages: dict[str, str],
 ) -> Path:  # fmt: skip
-    texts = {
-        "report.txt": render_report(context, resources.templates_dir),
-        "metrics.json": metrics_json(computed.metrics.model_dump(mode="json")),
-        "ingest_summary.csv": frame_to_csv(ingest.files.drop("sha256")),
-        "refused_rows.csv": frame_to_csv(
-            ingest.refused_rows.join(
-                ingest.files.select("file_id", "path"), on="file_id", how="left"
-            ).drop("file_id")
-        ),
-    }
-    run_dir = publish_run(out, context.cutoff_date.isoformat(), texts)
+    previous = read_previous_metrics(out, context.cutoff_date)
+    files = build_outputs(context, ingest, resources, previous) | quality_pages
+    run_dir = publish_run(out, context.cutoff_date.isoformat(), files)
     get_run_logger().info("render: report written to %s", run_dir / "report.txt")
     return run_dir / "report.txt"
 
 
-def _gate(*verdicts: QualityVerdict) -> QualityVerdict:
-    combined = QualityVerdict(results=tuple(r for v in verdicts for r in v.results))
-    if combined.critical_failures:
-        raise QualityGateFailed(combined)
-    return combined
+def _gate(verdict: QualityVerdict) -> None:
+    """Stop the run before anything is rendered when a critical check failed."""
+    if verdict.critical_failures:
+        raise QualityGateFailed(verdict)
 
 
 @flow(name="township-report", log_prints=True)
+@one_run_at_a_time
 def township_report(
     inbox: Path, config_path: Path, out: Path, run_date: dt.date | None = None
 ) -> Path:
@@ -155,17 +181,27 @@ def township_report(
         run_date=run_date, villages=VillageIndex.from_config(config), person_key=person_key
     )
     db_path = out / f"{config.township.code}.duckdb"
-    check_params = _check_params(config, cutoff, run_date)
+    params = check_params(config, cutoff, run_date)
+    run = QualityRun(str(flow_run.id), dt.datetime.now(), run_date, cutoff)
 
     files = discover(inbox)
     ingest = read_and_normalize(files, config, ctx)
     load(ingest, db_path, resources, ctx)
-    stored_verdict = check_stored(db_path, resources, check_params)
-    computed = metrics(
-        db_path, resources, MetricParams(cutoff, config.period.start, config.period.end)
+    submissions(db_path, resources, config, config.deadline(run_date))
+    stored_verdict = check_stored(db_path, resources, params)
+    computed = metrics(db_path, resources, MetricParams.from_config(config, cutoff))
+    verdict = record_quality(
+        db_path, resources, run, stored_verdict, check_metrics(computed, resources, params)
     )
-    verdict = _gate(stored_verdict, check_metrics(computed, resources, check_params))
+    _gate(verdict)
+    pages = quality_docs(db_path, resources, config.township.name, run, verdict)
+    computed = replace(
+        computed, metrics=computed.metrics.model_copy(update={"quality": quality_note(verdict)})
+    )
     context = ReportContext.from_config(config, computed.metrics, run_date)
-    report = render_and_publish(context, computed, ingest, resources, out)
-    get_run_logger().info("quality: %s", verdict.summary())
+    report = render_and_publish(context, ingest, resources, out, pages)
+    get_run_logger().info(
+        "quality: %s; read them in %s", verdict.summary(), report.parent / QUALITY_PAGE
+    )
+    publish_artifacts(config.township.code, config.township.name, report, computed, ingest, verdict)
     return report

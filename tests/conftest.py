@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from epireport.config import TownshipConfig, load_config
+from epireport.demo import DemoInbox, generate_inbox
 from epireport.settings import PROJECT_ROOT, configure_prefect_environment
 from transforms.normalize import NormalizeContext
 from transforms.villages import VillageIndex
@@ -40,3 +41,10 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def demo_inbox(tmp_path_factory, demo_config: TownshipConfig) -> tuple[Path, DemoInbox]:
+    """The generated demo inbox and its truth, written once per session (~14 s); read-only."""
+    path = tmp_path_factory.mktemp("demo") / "inbox"
+    return path, generate_inbox(path, demo_config)

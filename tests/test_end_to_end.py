@@ -5,14 +5,23 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import subprocess
+import zipfile
+from decimal import Decimal
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import DEMO_CONFIG, RUN_DATE
+from docx.oxml.ns import qn
 
 from epireport.config import load_config
 from epireport.demo import DemoInbox, generate_inbox
+from epireport.settings import PROJECT_ROOT as ROOT
 from flows.township_report import township_report
+from transforms.documents import CHART_FILE
+from transforms.vocabulary import APPENDIX_COLUMNS, KIND_LABELS, RESERVE_ITEM_LABELS
 
 pytestmark = pytest.mark.e2e
 
@@ -73,24 +82,6 @@ def test_report_carries_every_golden_figure(demo_run) -> None:
         assert part in report
 
 
-def test_metrics_equal_the_generators_own_count(demo_run) -> None:
-    demo, out = demo_run
-    metrics = json.loads((out / "latest" / "metrics.json").read_text(encoding="utf-8"))
-    population, vaccination = demo.truth["population"], demo.truth["vaccination"]
-    v = metrics["vaccination"]
-    assert (v["p60"], v["p18"], v["p3_11"]) == (
-        population["P60"], population["P18"], population["P3_11"],
-    )  # fmt: skip
-    assert (v["v60_dose1"], v["v60_dose2"], v["booster"]) == (
-        vaccination["V60_1"], vaccination["V60_2"], vaccination["booster"],
-    )  # fmt: skip
-    assert v["v3_11_dose1"] == vaccination["P3_11_dose1"]
-    assert metrics["publicity"] == {
-        "broadcast": 203418, "poster": 2537, "banner": 258,
-        "leaflet": 92310, "audio": 42000, "talk": 65000,
-    }  # fmt: skip
-
-
 def test_every_row_is_loaded_refused_or_retired(demo_run) -> None:
     _, out = demo_run
     files = read_csv(out / "latest" / "ingest_summary.csv")
@@ -127,5 +118,244 @@ def test_planted_refusals_are_found_with_file_sheet_row_and_reason(demo_run) -> 
 
 def test_no_full_id_number_in_any_output(demo_run) -> None:
     _, out = demo_run
-    for path in (out / "latest").iterdir():
-        assert not FULL_ID.search(path.read_text(encoding="utf-8")), path.name
+    for path in (out / "latest").rglob("*"):
+        if not path.is_file() or path.suffix == ".png":  # the chart draws village rates only
+            continue
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as docx_zip:
+                text = "".join(docx_zip.read(n).decode("utf-8") for n in docx_zip.namelist()
+                               if n.endswith(".xml"))  # fmt: skip
+        else:
+            text = path.read_text(encoding="utf-8")
+        assert not FULL_ID.search(text), path.name
+
+
+# --- the complete report: every section against the generator's own count -----------------
+
+
+def _latest(out: Path, name: str) -> Path:
+    return out / "latest" / name
+
+
+def _metrics(out: Path) -> dict:
+    return json.loads(_latest(out, "metrics.json").read_text(encoding="utf-8"))
+
+
+def _by_label(rows: list[dict]) -> dict[str, int]:
+    return {r["label"]: r["count"] for r in rows}
+
+
+def _pct(value: str | float) -> Decimal:
+    return Decimal(str(value))
+
+
+def test_vaccination_equals_the_generators_truth(demo_run) -> None:
+    demo, out = demo_run
+    population, truth = demo.truth["population"], demo.truth["vaccination"]
+    v = _metrics(out)["sections"]["vaccination"]
+    assert (v["p60"], v["p18"], v["p3_11"]) == (
+        population["P60"], population["P18"], population["P3_11"],
+    )  # fmt: skip
+    assert (v["v60_dose1"], v["v60_dose2"], v["booster"], v["v3_11_dose1"]) == (
+        truth["V60_1"], truth["V60_2"], truth["booster"], truth["P3_11_dose1"],
+    )  # fmt: skip
+    assert [_pct(v[k]) for k in ("v60_dose1_pct", "v60_dose2_pct", "booster_pct")] == [
+        _pct(truth[k]) for k in ("V60_1_pct", "V60_2_pct", "booster_pct")
+    ]
+    door = truth["door_to_door"]
+    assert v["door_to_door_doses"] == door["P60_doses"] + door["P3_11_doses"]
+    assert v["door_to_door_elderly_persons"] == door["P60_persons"]
+    assert v["door_to_door_children_persons"] == door["P3_11_persons"]
+    villages = {
+        c["village_code"]: (c["village"], c["p60"], c["v60_dose1"], _pct(c["v60_dose1_pct"]),
+                            c["v60_dose2"], _pct(c["v60_dose2_pct"]))
+        for c in v["village_coverage"]
+    }  # fmt: skip
+    assert villages == {
+        b["code"]: (b["name"], b["P60"], b["V60_1"], _pct(b["V60_1_pct"]), b["V60_2"],
+                    _pct(b["V60_2_pct"]))
+        for b in truth["by_village"]
+    }  # fmt: skip
+
+
+def test_the_other_sections_equal_the_generators_truth(demo_run) -> None:
+    demo, out = demo_run
+    t, s = demo.truth, _metrics(out)["sections"]
+    assert {k: s["publicity"][k] for k in t["publicity"]} == t["publicity"]
+
+    ver, tv = s["verification"], t["verification"]
+    assert (ver["pushed_rows"], ver["pushed_persons"], ver["implemented_rows"]) == (
+        tv["pushes"], tv["pushed_persons"], tv["implemented"],
+    )  # fmt: skip
+    assert (ver["within_24h_rows"], _pct(ver["within_24h_pct"])) == (
+        tv["within_24h"], _pct(tv["within_24h_pct"]),
+    )  # fmt: skip
+    assert _pct(ver["implemented_pct"]) == _pct(tv["implemented_pct"])
+    assert _by_label(ver["by_result"]) == tv["by_result"]
+    assert _by_label(ver["by_measure"]) == tv["by_measure"]
+
+    grid, tg = s["grid"], t["grid"]
+    assert (grid["grids"], grid["households"], grid["visited_households"]) == (
+        tg["grids"], tg["households"], tg["visited"],
+    )  # fmt: skip
+
+    kp, tk = s["key_places"], t["key_places"]
+    assert (kp["inspections"], kp["places"], kp["problems_found"], kp["problems_rectified"]) == (
+        tk["inspections"], tk["places"], tk["problems_found"], tk["problems_rectified"],
+    )  # fmt: skip
+    assert _by_label(kp["places_by_type"]) == tk["places_by_type"]
+
+    dep, tm = s["deployment"], t["meetings"]
+    assert (dep["meetings_total"], dep["documents_total"]) == (tm["meetings"], tm["documents"])
+    assert _by_label(dep["meetings_by_type"]) == tm["meetings_by_type"]
+    assert [d["title"] for d in dep["documents"]] == [
+        title.strip("《》") for title in tm["document_titles"]
+    ]
+    assert [d["doc_number"] for d in dep["documents"]] == tm["document_numbers"]
+
+    demo_section, td = s["demonstration"], t["demonstration"]
+    assert (demo_section["villages_taking_part"], demo_section["villages_passed"]) == (
+        td["taking_part"], td["passed"],
+    )  # fmt: skip
+    assert _by_label(demo_section["by_stage"]) == td["by_stage"]
+    assert (demo_section["party_members"], demo_section["volunteers"]) == (
+        td["party_members"], td["volunteers"],
+    )  # fmt: skip
+    # Non-participating villages leave both counts empty, so every row's sum is the same.
+    assert (s["party_building"]["party_members"], s["party_building"]["volunteers"]) == (
+        td["party_members"], td["volunteers"],
+    )  # fmt: skip
+
+    items = {(i["clinic"], i["item"]): i for i in s["reserves"]["items"]}
+    for clinic, expected in t["reserves"]["clinics"].items():
+        for item, value in expected["items"].items():
+            assert items[clinic, item]["value"] == value, (clinic, item)
+            assert items[clinic, item]["reported_on"] == expected["as_of"]
+        for item, quota in expected["quotas"].items():
+            assert items[clinic, item]["quota"] == quota, (clinic, item)
+    shortfalls = [
+        {"clinic": i["clinic"], "item": i["item"], "value": i["value"], "quota": i["quota"]}
+        for i in s["reserves"]["items"]
+        if i["quota"] is not None and i["value"] < i["quota"]
+    ]
+    assert shortfalls == t["reserves"]["shortfalls"]
+
+    missing = {(m["village"], m["code"]) for m in s["completeness"]["missing"]}
+    assert missing == {(m["village"], m["kind"]) for m in t["completeness"]["missing"]}
+
+
+def test_the_report_names_what_the_data_shows_is_wrong(demo_run) -> None:
+    demo, out = demo_run
+    text = _latest(out, "report.txt").read_text(encoding="utf-8")
+    assert "【待补充" not in text and "None" not in text
+    problems = text[text.index("二、存在的问题") : text.index("三、下来的工作计划")]
+    rates = {b["name"]: b["V60_1_pct"] for b in demo.truth["vaccination"]["by_village"]}
+    below = demo.truth["vaccination"]["villages_below_target_V60_1"]
+    assert "、".join(f"{name}{rates[name]:.2f}%" for name in below) in problems
+    for s in demo.truth["reserves"]["shortfalls"]:
+        label, unit = RESERVE_ITEM_LABELS[s["item"]]
+        expected = f"{s['clinic']}{label}现有{s['value']}{unit}，低于储备定额{s['quota']}{unit}"
+        assert expected in problems
+    kinds_missing: dict[str, list[str]] = {}
+    for m in demo.truth["completeness"]["missing"]:
+        kinds_missing.setdefault(m["village"], []).append(KIND_LABELS[m["kind"]])
+    for kinds in {tuple(k) for k in kinds_missing.values()}:
+        villages = [v for v, k in kinds_missing.items() if tuple(k) == kinds]
+        assert f"{'、'.join(villages)}未报送{'、'.join(kinds)}" in problems
+    plan = text[text.index("三、下来的工作计划") :]
+    assert "现有床位" in plan and "退烧药" in plan
+
+
+def test_every_figure_in_the_text_is_a_figure_of_metrics_json(demo_run) -> None:
+    _, out = demo_run
+    text = _latest(out, "report.txt").read_text(encoding="utf-8")
+    figures = _metrics(out)["figures"]
+    # The notes at the end define figures or report checks; the body is where figures stand.
+    body = text[: text.index("附：")]
+    body = re.sub(r"\d{4}年\d{1,2}月\d{1,2}日", "", body)  # dates
+    body = re.sub(r"《[^》]*》(（[^）]*）)?", "", body)  # document titles and numbers
+    body = re.sub(r"60岁以上|3至11岁|24小时", "", body)  # the names of age bands
+    units = sorted({f["unit"] for f in figures}, key=len, reverse=True)
+    token = re.compile(
+        r"(\d+(?:\.\d+)?)((?:万余|万|多)?(?:" + "|".join(map(re.escape, units)) + "))"
+    )
+    found = token.findall(body)
+    assert not re.search(r"\d", token.sub("", body)), "a number without a unit of any figure"
+    assert len(found) > 80
+    by_text: dict[str, list[dict]] = {}
+    for f in figures:
+        by_text.setdefault(f["text"], []).append(f)
+    for number, unit in found:
+        candidates = by_text.get(number + unit, [])
+        assert candidates, f"{number}{unit} is in the report but not in metrics.json"
+        if unit[:1] not in ("万", "多"):  # written exactly: the value itself
+            assert any(Decimal(number) == Decimal(str(f["value"])) for f in candidates)
+    for f in figures:
+        assert f["definition"] and f["unit"] is not None
+        if f["sql"] is None:  # a parameter from the township's master data
+            assert f["key"] == "coverage_target_pct" and f["source_files"] is None
+            continue
+        assert f["sql"].startswith("sql/metrics/") and Path(ROOT, f["sql"]).is_file()
+        assert f["source_files"] >= 1 and f["source_rows"] >= 1, f["key"]
+
+
+def test_the_outputs_sit_next_to_the_report(demo_run) -> None:
+    _, out = demo_run
+    markdown = _latest(out, "report.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# 在白沙镇第十七届人民代表大会第三次会议上的政府专项工作报告")
+    assert all(g in markdown for g in GOLDEN)
+    assert "| 合计 | 29060 | 8391 | 7663 | 91.32% | 7275 | 86.70% | 22489 | 18416 | 81.89% |" in (
+        markdown
+    )
+    assert f"]({CHART_FILE})" in markdown
+    assert _latest(out, CHART_FILE).read_bytes().startswith(b"\x89PNG")
+
+
+def _east_asian_font(style) -> str:
+    return style.element.rPr.rFonts.get(qn("w:eastAsia"))
+
+
+def test_the_docx_reads_back_as_an_official_document(demo_run) -> None:
+    demo, out = demo_run
+    document = docx.Document(str(_latest(out, "report.docx")))
+    section = document.sections[0]
+    margins = [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin]
+    assert [round(m.mm) for m in margins] == [37, 35, 28, 26]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    paragraphs = {p.text: p for p in document.paragraphs}
+    title = document.paragraphs[0]
+    assert title.text == "在白沙镇第十七届人民代表大会第三次会议上的政府专项工作报告"
+    expected = {  # line -> (font, size in pt)
+        title.text: ("方正小标宋简体", 22),
+        "一、主要工作情况": ("黑体", 16),
+        "（三）扎实推进疫苗接种，筑牢全民免疫屏障": ("楷体", 16),
+        "各位代表，同志们：": ("仿宋", 16),
+    }
+    for line, (font, size) in expected.items():
+        style = paragraphs[line].style
+        assert (_east_asian_font(style), style.font.size.pt) == (font, size), line
+    vaccination = next(p for p in document.paragraphs if "7663剂次" in p.text)
+    assert (_east_asian_font(vaccination.style), vaccination.style.font.size.pt) == ("仿宋", 16)
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert [g for g in GOLDEN if g not in text] == []
+    (table,) = document.tables
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[0] == list(APPENDIX_COLUMNS)
+    assert len(rows) == len(demo.truth["vaccination"]["by_village"]) + 2
+    assert rows[-1][:5] == ["合计", "29060", "8391", "7663", "91.32%"]
+    assert len(document.inline_shapes) == 1  # the chart
+
+
+def test_the_docx_converts_to_pdf_with_libreoffice(demo_run, tmp_path: Path) -> None:
+    _, out = demo_run
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is needed (make test installs libreoffice-writer-nogui)"
+    profile = tmp_path / "profile"  # a fresh LibreOffice profile, not the user's
+    subprocess.run(
+        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(_latest(out, "report.docx"))],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 4

@@ -132,8 +132,8 @@ def test_vaccination_figures_match_hand_count(loaded_db: Path) -> None:
     assert v.v60_dose1_pct == Decimal("100.00")
     assert v.v60_dose2_pct == Decimal("33.33")
     assert v.booster_pct == Decimal("50.00")
-    # door to door: C's one (a dose given, though C is outside the base), D's three, F's one
-    assert v.door_to_door_doses == 5
+    # door to door, persons in the base only: D's three, F's one (not C's: 死亡)
+    assert v.door_to_door_doses == 4
     assert computed.metrics.publicity.banner == 0
 
 

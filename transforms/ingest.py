@@ -7,6 +7,7 @@ village's later submission of the same kind replaces its earlier one.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
@@ -171,6 +172,7 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
     "format": pl.String(),
     "sha256": pl.String(),
     "size_bytes": pl.Int64(),
+    "modified_at": pl.Datetime("us"),
     "kind": pl.String(),
     "village_code": pl.String(),
     "reported_on": pl.String(),
@@ -273,6 +275,7 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
                 "format": r.file.format,
                 "sha256": r.file.sha256,
                 "size_bytes": r.file.size_bytes,
+                "modified_at": dt.datetime.fromtimestamp(r.file.modified_at),
                 "kind": r.kind,
                 "village_code": r.village_code,
                 "reported_on": r.reported_on,

@@ -21,6 +21,7 @@ from transforms.dates import parse_dates
 from transforms.doses import normalize_doses
 from transforms.ids import birth_date_from_id, mask_ids, normalize_ids, sex_from_id
 from transforms.quantities import parse_quantities
+from transforms.quotas import parse_quota_notes
 from transforms.villages import VillageIndex
 from transforms.vocabulary import (
     ENUMERATIONS_FOLDED,
@@ -73,7 +74,7 @@ FIELD_TYPES: dict[FileKind, dict[str, FieldType]] = {
     "reserve": {
         "unit": "text", "reported_on": "date", "beds": "count", "fever_rooms": "count",
         "oxygen_concentrators": "count", "oximeters": "count", "antipyretic_boxes": "count",
-        "antigen_tests": "count", "quota_note": "text",
+        "antigen_tests": "count", "quota_note": "quota_note",
     },
 }  # fmt: skip
 
@@ -158,6 +159,9 @@ def parse_field(
     if field_type == "village":
         code = _lookup(raw, ctx.villages.labels, suffix_strip=True)
         return _checked(code, raw, "village_unknown")
+    if field_type == "quota_note":
+        parsed = parse_quota_notes(raw)
+        return parsed.struct.field("quotas"), parsed.struct.field("error")
     if field_type == "mode":
         return _lookup(raw, VACCINATION_MODES_FOLDED).fill_null(
             pl.when(raw.is_not_null()).then(pl.lit("other"))

@@ -40,7 +40,8 @@ def exact_count(n: int) -> str:
     return str(operator.index(n))
 
 
-def _half_up(x: float | Decimal) -> Decimal:
+def round_pct(x: float | Decimal) -> Decimal:
+    """A rate or a difference of rates to two decimals, rounded half-up, as the report has it."""
     # str() gives the shortest decimal that names the float, so 0.125 rounds to 0.13
     # as a reader of the figure expects, not by its binary approximation.
     return Decimal(str(x)).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
@@ -48,7 +49,7 @@ def _half_up(x: float | Decimal) -> Decimal:
 
 def rate_pct(x: float | Decimal) -> str:
     """Write a percentage with exactly two decimals, rounded half-up: 91.32%."""
-    return f"{_half_up(x)}%"
+    return f"{round_pct(x)}%"
 
 
 def coverage_pct(numerator: int, denominator: int) -> Decimal:
@@ -67,7 +68,7 @@ def coverage_pct(numerator: int, denominator: int) -> Decimal:
 
 def percentage_points(diff: float | Decimal) -> str:
     """Describe a rate's change: 提高1.25个百分点, 下降0.50个百分点, or 持平 if it rounds to 0."""
-    rounded = _half_up(diff)
+    rounded = round_pct(diff)
     if rounded > 0:
         return f"提高{rounded}个百分点"
     if rounded < 0:

@@ -8,6 +8,7 @@ switch, the previous report stays where it was.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -37,15 +38,20 @@ def frame_to_csv(frame: pl.DataFrame) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def _write(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+def _write(path: Path, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with path.open("wb") as fh:
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
 
 
-def publish_run(out_root: Path, run_name: str, texts: dict[str, str]) -> Path:
-    """Write ``texts`` (name -> content) as ``out_root/run_name``; point ``latest`` at it."""
+def publish_run(out_root: Path, run_name: str, texts: dict[str, str | bytes]) -> Path:
+    """Write ``texts`` (name -> text, or bytes for docx and PNG) as ``out_root/run_name``;
+    point ``latest`` at it.
+
+    A name may hold sub-folders (``quality/index.html``); they are made inside the run's folder.
+    """
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / run_name
     staging = out_root / f".{run_name}.staging-{os.getpid()}"
@@ -53,6 +59,7 @@ def publish_run(out_root: Path, run_name: str, texts: dict[str, str]) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     for name, text in texts.items():
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
         _write(staging / name, text)
     if final.exists():
         final.rename(retired)
@@ -67,3 +74,23 @@ def publish_run(out_root: Path, run_name: str, texts: dict[str, str]) -> Path:
 
 def metrics_json(sections: dict[str, Any]) -> str:
     return json.dumps(sections, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def read_previous_metrics(out_root: Path, cutoff: dt.date) -> dict[str, Any] | None:
+    """The metrics.json of the latest earlier run under ``out_root`` (folders named by cut-off
+    date), so the report can say what changed; None when there is none or it cannot be read.
+    """
+    earlier: list[tuple[dt.date, Path]] = []
+    for folder in out_root.glob("*/metrics.json") if out_root.is_dir() else ():
+        try:
+            run_cutoff = dt.date.fromisoformat(folder.parent.name)
+        except ValueError:
+            continue  # "latest", hidden staging folders and anything else
+        if run_cutoff < cutoff and not folder.parent.is_symlink():
+            earlier.append((run_cutoff, folder))
+    for _, path in sorted(earlier, reverse=True):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return None

@@ -111,6 +111,12 @@ def read_excel_grids(data: bytes) -> list[RawSheet]:
         if "password" in text or "encrypt" in text:
             raise FileRefused("workbook_protected", "工作簿设有密码保护,无法读取") from e
         raise FileRefused("workbook_unreadable", "工作簿已损坏或不完整,无法打开") from e
+    except BaseException as e:
+        # calamine panics on some malformed workbooks; pyo3 raises that as a PanicException,
+        # which derives from BaseException. Anything else (Ctrl-C, exit) passes through.
+        if type(e).__name__ != "PanicException":
+            raise
+        raise FileRefused("workbook_unreadable", "工作簿已损坏或不完整,无法打开") from e
     return sheets
 
 

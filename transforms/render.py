@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from pathlib import Path
 
 import jinja2
 
-from transforms.numbers import (
-    activity_count,
-    chinese_date,
-    chinese_numeral,
-    exact_count,
-    percentage_points,
-    rate_pct,
-)
-from transforms.report_model import SECTION_LABELS, ReportContext
+from transforms.indicators import Registry, figure_text, method_notes
+from transforms.numbers import chinese_date, chinese_numeral, percentage_points
+from transforms.report_model import ReportContext
 
 REPORT_TEMPLATE = "report.txt.j2"
 
 
 def build_environment(template_dir: Path) -> jinja2.Environment:
-    """A Jinja2 environment for plain-text reports whose only number formatting is our filters.
+    """A Jinja2 environment for plain-text reports; figures are written by ``fig`` (see
+    ``render_report``), dates and numerals by our filters.
 
     StrictUndefined turns a misspelt field into an error instead of an empty gap in
     a document read out to the congress.
@@ -36,20 +32,21 @@ def build_environment(template_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        activity_count=activity_count,
-        exact_count=exact_count,
-        rate_pct=rate_pct,
         percentage_points=percentage_points,
         chinese_numeral=chinese_numeral,
         chinese_date=chinese_date,
     )
-    env.globals["section_labels"] = SECTION_LABELS
     return env
 
 
-def render_report(context: ReportContext, template_dir: Path) -> str:
-    """The complete report text for one township and period."""
-    return build_environment(template_dir).get_template(REPORT_TEMPLATE).render(ctx=context)
+def render_report(context: ReportContext, template_dir: Path, registry: Registry) -> str:
+    """The complete report text for one township and period, one paragraph per line."""
+    template = build_environment(template_dir).get_template(REPORT_TEMPLATE)
+    return template.render(
+        ctx=context,
+        fig=functools.partial(figure_text, context, registry),
+        notes=method_notes(context, registry),
+    )
 
 
 def write_text_atomically(text: str, path: Path) -> None:

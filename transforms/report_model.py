@@ -1,76 +1,58 @@
 """The metrics the SQL stage computes and the report template reads, one model per section.
 
-Every figure in the report is a typed field here, so the template never computes or
-invents a number. A section the SQL stage has not computed yet is ``None`` on
-``ReportMetrics`` and the report shows a 【待补充:…】 marker in its place.
+Every figure in the report is a typed field here (or a property summing fields), so the
+template never computes or invents a number. Each section carries ``sources``: how many
+stored files and rows its figures were computed from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
 
-from epireport.config import TownshipConfig
+from epireport.config import ParagraphName, ReserveItemCode, TownshipConfig
+from transforms.vocabulary import AREA_SUFFIXES, RESERVE_ITEM_LABELS
 
-Count = Annotated[int, Field(ge=0)]
+Count = NonNegativeInt
 # A rate in percent with two decimals, as the spec writes it (91.32 -> "91.32%").
 Pct = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
-
-# ReportMetrics field -> the section's name in a 【待补充:…】 marker.
-SECTION_LABELS: dict[str, str] = {
-    "deployment": "会议及文件",
-    "party_building": "党建引领",
-    "verification": "大数据核查",
-    "grid": "网格化管理",
-    "key_places": "重点场所",
-    "vaccination": "疫苗接种",
-    "publicity": "宣传工作",
-    "demonstration": "示范村创建",
-    "reserves": "物资储备",
-    "completeness": "台账报送",
-    "quality": "数据质量",
-}
-
-ReserveItemCode = Literal[
-    "beds",
-    "fever_rooms",
-    "oxygen_concentrators",
-    "oximeters",
-    "antipyretic_boxes",
-    "antigen_tests",
-]
-# Reserve item -> (name in the report, unit); the order is the order the report cites them.
-RESERVE_ITEMS: dict[ReserveItemCode, tuple[str, str]] = {
-    "beds": ("床位", "张"),
-    "fever_rooms": ("发热诊室", "间"),
-    "oxygen_concentrators": ("制氧机", "台"),
-    "oximeters": ("指夹式血氧仪", "个"),
-    "antipyretic_boxes": ("退烧药", "盒"),
-    "antigen_tests": ("抗原检测试剂", "份"),
-}
-
-# How a township's name ends -> the word for it in "全镇", "我乡"; 镇 when none matches.
-AREA_SUFFIXES: tuple[str, ...] = ("街道", "镇", "乡")
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class CountByLabel(_Section):
-    """One line of a breakdown, e.g. 党委会 3 or 居家健康监测 120."""
+class Sources(_Section):
+    """How many stored files and rows a section's figures were computed from."""
 
+    files: Count
+    rows: Count
+
+
+class CountByLabel(_Section):
+    """One line of a breakdown: a stored code, its label in the report, its count."""
+
+    code: str = Field(min_length=1)
     label: str = Field(min_length=1)
     count: Count
+
+    @property
+    def key(self) -> str:
+        return self.code
+
+
+def _without_brackets(title: str) -> str:
+    # Clerks type titles with or without 《》; the report adds its own.
+    return title.strip().removeprefix("《").removesuffix("》")
 
 
 class Document(_Section):
     """A document the township issued."""
 
-    title: str = Field(min_length=1)
+    title: Annotated[str, AfterValidator(_without_brackets), Field(min_length=1)]
     doc_number: str | None = None
     issued_on: dt.date
 
@@ -82,19 +64,19 @@ def _by_date(documents: tuple[Document, ...]) -> tuple[Document, ...]:
 class Deployment(_Section):
     """(一): meetings by type (党委会/专题会/调度会/部署会) and documents in date order."""
 
+    meetings_total: Count
+    documents_total: Count
     meetings_by_type: tuple[CountByLabel, ...]
     documents: Annotated[tuple[Document, ...], AfterValidator(_by_date)]
-
-    @property
-    def meetings_total(self) -> int:
-        return sum(row.count for row in self.meetings_by_type)
+    sources: Sources
 
 
 class PartyBuilding(_Section):
-    """(二) 一是: people mobilised by the party organisations."""
+    """(二) 一是: people mobilised, as the villages state them on the demonstration ledger."""
 
     party_members: Count
     volunteers: Count
+    sources: Sources
 
 
 class Verification(_Section):
@@ -108,14 +90,17 @@ class Verification(_Section):
     within_24h_pct: Pct
     by_result: tuple[CountByLabel, ...]
     by_measure: tuple[CountByLabel, ...]
+    sources: Sources
 
 
 class Grid(_Section):
     """(二) 三是: grid management."""
 
     grids: Count
+    grid_workers: Count
     households: Count
     visited_households: Count
+    sources: Sources
 
 
 class KeyPlaces(_Section):
@@ -126,20 +111,33 @@ class KeyPlaces(_Section):
     places_by_type: tuple[CountByLabel, ...]
     problems_found: Count
     problems_rectified: Count
+    sources: Sources
 
 
 class VillageCoverage(_Section):
-    """One village's first-dose coverage of people aged 60 and over."""
+    """One village's population base and coverage; a rate is None where nobody is counted."""
 
+    village_code: str = Field(min_length=1)
     village: str = Field(min_length=1)
+    base: Count
     p60: Count
     v60_dose1: Count
-    v60_dose1_pct: Pct
+    v60_dose1_pct: Pct | None
+    v60_dose2: Count
+    v60_dose2_pct: Pct | None
+    p18: Count
+    booster: Count
+    booster_pct: Pct | None
+
+    @property
+    def key(self) -> str:
+        return self.village_code
 
 
 class Vaccination(_Section):
-    """(三): the golden coverage figures are required; the rest may not be computed yet."""
+    """(三): coverage at the cut-off date, door-to-door service, and the same per village."""
 
+    base: Count
     p60: Count
     v60_dose1: Count
     v60_dose1_pct: Pct
@@ -148,13 +146,14 @@ class Vaccination(_Section):
     p18: Count
     booster: Count
     booster_pct: Pct
-    p3_11: Count | None = None
-    v3_11_dose1: Count | None = None
-    v3_11_dose1_pct: Pct | None = None
-    door_to_door_doses: Count | None = None
-    door_to_door_elderly_persons: Count | None = None
-    door_to_door_children_persons: Count | None = None
-    village_coverage: tuple[VillageCoverage, ...] | None = None
+    p3_11: Count
+    v3_11_dose1: Count
+    v3_11_dose1_pct: Pct
+    door_to_door_doses: Count
+    door_to_door_elderly_persons: Count
+    door_to_door_children_persons: Count
+    village_coverage: tuple[VillageCoverage, ...]
+    sources: Sources
 
 
 class Publicity(_Section):
@@ -166,6 +165,7 @@ class Publicity(_Section):
     leaflet: Count
     audio: Count
     talk: Count
+    sources: Sources
 
 
 class Demonstration(_Section):
@@ -175,70 +175,101 @@ class Demonstration(_Section):
     villages_passed: Count
     party_members: Count
     volunteers: Count
+    by_stage: tuple[CountByLabel, ...]
+    sources: Sources
 
 
-class ReserveTotal(NamedTuple):
-    label: str
-    value: int
-    unit: str
-
-
-class ReserveItem(_Section):
-    """One clinic's latest figure for one item, with its quota when one is set."""
-
-    clinic: str = Field(min_length=1)
+class _ReserveFigure(_Section):
     item: ReserveItemCode
     value: Count
-    quota: Count | None = None
 
     @property
     def label(self) -> str:
-        return RESERVE_ITEMS[self.item][0]
+        return RESERVE_ITEM_LABELS[self.item][0]
 
     @property
     def unit(self) -> str:
-        return RESERVE_ITEMS[self.item][1]
+        return RESERVE_ITEM_LABELS[self.item][1]
+
+
+class ReserveItem(_ReserveFigure):
+    """One clinic's latest figure for one item, with its quota when one is set."""
+
+    clinic_code: str | None = None
+    clinic: str = Field(min_length=1)
+    quota: Count | None = None
+    reported_on: dt.date
+
+    @property
+    def key(self) -> str:
+        return f"{self.clinic_code or self.clinic}.{self.item}"
 
     @property
     def is_shortfall(self) -> bool:
         return self.quota is not None and self.value < self.quota
 
 
+class ReserveTotal(_ReserveFigure):
+    """The township-wide sum of one item over the clinics' latest figures."""
+
+    @property
+    def key(self) -> str:
+        return self.item
+
+
 class Reserves(_Section):
     """Medical resources and reserves per clinic and item; shortfalls derive from quotas."""
 
     items: tuple[ReserveItem, ...]
+    totals: tuple[ReserveTotal, ...]
+    sources: Sources
 
     @property
     def shortfalls(self) -> tuple[ReserveItem, ...]:
         return tuple(i for i in self.items if i.is_shortfall)
 
-    @property
-    def totals(self) -> tuple[ReserveTotal, ...]:
-        """Township-wide sum per item, in RESERVE_ITEMS order, for items with any row."""
-        return tuple(
-            ReserveTotal(label, sum(i.value for i in rows), unit)
-            for code, (label, unit) in RESERVE_ITEMS.items()
-            if (rows := [i for i in self.items if i.item == code])
-        )
-
 
 class MissingSubmission(_Section):
     """A required file kind a village did not send for the period."""
 
+    village_code: str = Field(min_length=1)
     village: str = Field(min_length=1)
-    kind_label: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+    label: str = Field(min_length=1)
 
 
 class Completeness(_Section):
-    """Required submissions not received; empty when every village sent everything."""
+    """Required submissions (village x kind) expected, received, and the missing ones."""
 
+    expected: Count
+    received: Count
     missing: tuple[MissingSubmission, ...]
+    sources: Sources
 
     @property
     def villages(self) -> tuple[str, ...]:
-        """Villages with anything missing, in first-seen order."""
+        """Villages with anything missing, in master-data order."""
         return tuple(dict.fromkeys(m.village for m in self.missing))
+
+    @property
+    def gaps(self) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """(villages, kind labels): villages missing the same kinds, so the text names each
+        set once (金田村、双井村未报送网格化管理台账)."""
+        kinds = {v: tuple(m.label for m in self.missing if m.village == v) for v in self.villages}
+        return tuple(
+            (tuple(v for v in self.villages if kinds[v] == labels), labels)
+            for labels in dict.fromkeys(kinds.values())
+        )
+
+    @property
+    def missing_villages(self) -> int:
+        """How many villages the report names for missing files."""
+        return len(self.villages)
+
+    @property
+    def missing_files(self) -> int:
+        """How many required files (village x kind) were not received."""
+        return len(self.missing)
 
 
 class QualityNote(_Section):
@@ -248,19 +279,43 @@ class QualityNote(_Section):
 
 
 class ReportMetrics(_Section):
-    """Every section of the report; None where the SQL stage has not computed it."""
+    """Every section of the report; ``quality`` is set by the data-quality stage when it has any."""
 
-    deployment: Deployment | None = None
-    party_building: PartyBuilding | None = None
-    verification: Verification | None = None
-    grid: Grid | None = None
-    key_places: KeyPlaces | None = None
-    vaccination: Vaccination | None = None
-    publicity: Publicity | None = None
-    demonstration: Demonstration | None = None
-    reserves: Reserves | None = None
-    completeness: Completeness | None = None
+    deployment: Deployment
+    party_building: PartyBuilding
+    verification: Verification
+    grid: Grid
+    key_places: KeyPlaces
+    vaccination: Vaccination
+    publicity: Publicity
+    demonstration: Demonstration
+    reserves: Reserves
+    completeness: Completeness
     quality: QualityNote | None = None
+
+
+class PreviousReport(_Section):
+    """The vaccination figures of the township's previous report, read from its metrics.json."""
+
+    cutoff_date: dt.date
+    v60_dose1: Count
+    v60_dose1_pct: Pct
+    v60_dose2: Count
+    v60_dose2_pct: Pct
+    booster: Count
+    booster_pct: Pct
+
+
+class VaccinationChanges(_Section):
+    """What changed since the previous report: doses added, rates in percentage points."""
+
+    since: dt.date
+    v60_dose1: int
+    v60_dose1_pct: Decimal
+    v60_dose2: int
+    v60_dose2_pct: Decimal
+    booster: int
+    booster_pct: Decimal
 
 
 class ReportContext(_Section):
@@ -276,6 +331,9 @@ class ReportContext(_Section):
     cutoff_date: dt.date
     coverage_target_pct: Pct
     metrics: ReportMetrics
+    paragraphs: dict[ParagraphName, str] = Field(default_factory=dict)
+    method_note: bool = True
+    previous: PreviousReport | None = None
 
     @classmethod
     def from_config(
@@ -293,6 +351,8 @@ class ReportContext(_Section):
             cutoff_date=config.cutoff(run_date),
             coverage_target_pct=Decimal(str(config.coverage_target_pct)).quantize(Decimal("0.01")),
             metrics=metrics,
+            paragraphs=config.report.paragraphs,
+            method_note=config.report.method_note,
         )
 
     @property
@@ -301,11 +361,31 @@ class ReportContext(_Section):
         return next((s for s in AREA_SUFFIXES if self.township_name.endswith(s)), "镇")
 
     @property
-    def villages_below_target(self) -> tuple[VillageCoverage, ...] | None:
-        """Villages whose 60+ first-dose coverage is below the target; None if not computed."""
-        vaccination = self.metrics.vaccination
-        if vaccination is None or vaccination.village_coverage is None:
-            return None
+    def villages_below_target(self) -> tuple[VillageCoverage, ...]:
+        """Villages whose 60+ first-dose coverage is below the target, in master-data order."""
         return tuple(
-            v for v in vaccination.village_coverage if v.v60_dose1_pct < self.coverage_target_pct
+            v
+            for v in self.metrics.vaccination.village_coverage
+            if v.v60_dose1_pct is not None and v.v60_dose1_pct < self.coverage_target_pct
+        )
+
+    @property
+    def villages_below_target_count(self) -> int:
+        """A figure of its own: the report says how many villages it names."""
+        return len(self.villages_below_target)
+
+    @property
+    def changes(self) -> VaccinationChanges | None:
+        """The change since the previous report, when there is an earlier one."""
+        previous = self.previous
+        if previous is None or previous.cutoff_date >= self.cutoff_date:
+            return None
+        now = self.metrics.vaccination
+        return VaccinationChanges(
+            since=previous.cutoff_date,
+            **{
+                name: getattr(now, name) - getattr(previous, name)
+                for name in VaccinationChanges.model_fields
+                if name != "since"
+            },
         )

@@ -305,6 +305,7 @@ REASON_TEXTS: dict[str, str] = {
     "publicity_kind_unknown": "宣传形式不在规定范围内",
     "value_not_in_vocabulary": "填写的值不在规定的选项范围内",
     "value_missing": "必填项为空",
+    "quota_note_unreadable": "储备定额无法识别(应写作 物资名称:数量,多项用分号隔开)",
     "unsupported_format": "不是可识别的表格文件(支持 xlsx、xls、csv)",
     "empty_file": "文件为空",
     "file_too_large": "文件超过大小上限",
@@ -401,3 +402,131 @@ def enumeration_labels(name: str) -> dict[str, str]:
     for label, code in ENUMERATIONS[name].items():
         labels.setdefault(code, label)
     return labels
+
+
+# Reserve item -> (name in the report, unit); the order is the order the report cites them.
+RESERVE_ITEM_LABELS: dict[str, tuple[str, str]] = {
+    "beds": ("床位", "张"),
+    "fever_rooms": ("发热诊室", "间"),
+    "oxygen_concentrators": ("制氧机", "台"),
+    "oximeters": ("指夹式血氧仪", "个"),
+    "antipyretic_boxes": ("退烧药", "盒"),
+    "antigen_tests": ("抗原检测试剂", "份"),
+}
+# What separates the items of a 储备定额 note ("制氧机台数:5；退烧药库存(盒):300"), after folding;
+# a comma also does, unless a digit follows it (1,200).
+QUOTA_NOTE_SEPARATORS: tuple[str, ...] = (";", "、", "\n")
+
+# How a township's name ends -> the word for it in "全镇", "我乡"; 镇 when none matches.
+AREA_SUFFIXES: tuple[str, ...] = ("街道", "镇", "乡")
+
+# Official-document typography (GB/T 9704): the fonts of each kind of line in report.docx.
+DOCUMENT_FONTS: dict[str, str] = {
+    "title": "方正小标宋简体",
+    "body": "仿宋",
+    "heading_1": "黑体",
+    "heading_2": "楷体",
+    "table": "仿宋",
+}
+# CJK fonts for the coverage chart, first found wins; all free fonts a Debian machine can install.
+CHART_FONTS: tuple[str, ...] = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Droid Sans Fallback",
+)
+
+# The appendix of report.md and report.docx: per-village vaccination table and chart.
+APPENDIX_TITLE = "附件：各村（社区）新冠病毒疫苗接种情况"
+APPENDIX_COLUMNS: tuple[str, ...] = (
+    "村（社区）",
+    "人口基数",
+    "60岁以上人口",
+    "第一针剂次",
+    "第一针覆盖率",
+    "第二针剂次",
+    "第二针覆盖率",
+    "18岁以上人口",
+    "加强针剂次",
+    "加强针接种率",
+)
+APPENDIX_TOTAL_ROW = "合计"
+CHART_TITLE = "各村（社区）60岁以上人群第一针覆盖率"
+CHART_AXIS_LABEL = "覆盖率（%）"
+CHART_TARGET_LABEL = "目标"
+CHART_CAPTION = "图：各村（社区）60岁以上人群第一针覆盖率"
+
+# Data-quality suites (expectations/*.yaml) -> what the quality page calls them.
+QUALITY_SUITE_LABELS: dict[str, str] = {
+    "persons": "人员（人口花名册汇总）",
+    "doses": "接种剂次",
+    "publicity": "宣传工作台账",
+    "verification": "大数据核查台账",
+    "grid": "网格化管理台账",
+    "key_places": "重点场所检查记录",
+    "meetings": "会议及文件台账",
+    "demonstration": "示范村（社区）创建台账",
+    "reserves": "医疗资源及物资储备",
+    "submissions": "台账报送情况",
+    "dose_sequence": "接种剂次顺序（跨表）",
+    "age_band_population": "分年龄组接种人数与在册人数（跨表）",
+    "activity_outliers": "各村（社区）工作量异常值",
+    "report_metrics": "报告数据",
+}
+
+# A failed warning -> the sentence the report's 数据说明 and the quality page print;
+# ``{count}`` is the number of failing rows (records, villages or submissions).
+QUALITY_NOTES: dict[str, str] = {
+    "age_out_of_range": (
+        "人口花名册中有{count}人按身份证号码推算的年龄不在0至120岁之间，需核实身份证号码。"
+    ),
+    "publicity_outside_period": (
+        "宣传工作台账中有{count}条记录的日期不在报告期内或晚于截止日期，未计入宣传数据。"
+    ),
+    "verification_outside_period": (
+        "大数据核查台账中有{count}条记录的推送日期不在报告期内或晚于截止日期。"
+    ),
+    "verification_completed_before_push": (
+        "大数据核查台账中有{count}条记录的核查完成日期早于推送日期。"
+    ),
+    "grid_code_repeated": "网格化管理台账中有{count}条记录的网格编号重复，所辖户数可能重复计算。",
+    "grid_visited_above_households": "网格化管理台账中有{count}个网格的走访户数多于所辖户数。",
+    "grid_outside_period": "网格化管理台账中有{count}条记录的走访日期不在报告期内或晚于截止日期。",
+    "key_place_outside_period": (
+        "重点场所检查记录中有{count}条记录的检查日期不在报告期内或晚于截止日期。"
+    ),
+    "meeting_outside_period": "会议及文件台账中有{count}条记录的日期不在报告期内或晚于截止日期。",
+    "meeting_repeated": "会议及文件台账中有{count}条记录的日期和名称重复。",
+    "document_number_repeated": "会议及文件台账中有{count}条记录的文号重复。",
+    "reserve_unit_unknown": (
+        "医疗资源及物资储备表中有{count}条记录的单位与主数据中的医疗机构名称不符。"
+    ),
+    "reserve_after_cutoff": (
+        "医疗资源及物资储备表中有{count}条记录的日期晚于截止日期，未作为现有储备。"
+    ),
+    "reserve_repeated": "医疗资源及物资储备表中有{count}条记录的单位和日期重复。",
+    "submission_missing": "各村（社区）应报台账中有{count}份未收到，相关数据未包含这些台账。",
+    "submission_late": "各村（社区）应报台账中有{count}份晚于报送截止日期报送。",
+    "dose2_without_dose1": "{count}个村（社区）有只登记第二针、没有第一针记录的接种人员。",
+    "dose2_before_dose1": "{count}个村（社区）有第二针接种日期早于第一针的记录。",
+    "booster_without_primary": "{count}个村（社区）有接种了加强针但第一、二针记录不全的人员。",
+    "booster_before_dose2": "{count}个村（社区）有加强针接种日期早于第二针的记录。",
+    "age_band_vaccinated_above_population": (
+        "有{count}个村（社区）年龄组的第一针接种人数多于花名册在册人数，花名册可能未登记全部常住人员。"
+    ),
+    "activity_outlier": (
+        "有{count}项村（社区）工作量（按每千名在册人员计）明显偏离其他村（社区），需核实填报是否有误。"
+    ),
+    "dose2_above_dose1": "60岁以上人群第二针接种人数多于第一针接种人数。",
+    "visited_above_households": "网格走访户数合计多于所辖户数合计。",
+}
+
+# How the report's text marks its outline, so report.md and report.docx can style each line:
+# 一、 first-level headings, （一） second-level ones, 附： the notes at the end.
+HEADING_1_PATTERN = r"^[一二三四五六七八九十]+、"
+HEADING_2_PATTERN = r"^（[一二三四五六七八九十]+）"
+NOTE_HEADING_PATTERN = r"^附："
+# A salutation line (各位代表，同志们：) ends with a colon and is set flush left.
+SALUTATION_END = "："
+# The page number of report.docx, as official documents write it: — 1 —.
+PAGE_NUMBER_DASH = "—"

@@ -1,0 +1,130 @@
+"""What a run shows in the Prefect UI: the report, its figures, the inbox and the checks.
+
+The payloads are built by pure functions from what the run already wrote or computed
+(report text, metrics, one line per file, check counts) and never from row values, so
+no ID number, name or phone reaches an artifact. Keys are stable per township
+(``report-<code>`` …), so the UI keeps each township's history under one key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from transforms.ingest import IngestResult
+from transforms.metrics import ComputedMetrics
+from transforms.quality import QualityVerdict
+
+ARTIFACT_KINDS: tuple[str, ...] = ("report", "metrics", "ingest", "quality", "files")
+# The ingest summary's columns shown in the UI, in this order (no hashes, no file ids).
+INGEST_COLUMNS: tuple[str, ...] = (
+    "path", "kind", "village_code", "status", "rows_read", "rows_loaded",
+    "rows_refused", "rows_retired", "refused_by_reason", "refusal",
+)  # fmt: skip
+
+
+def artifact_key(kind: str, township_code: str) -> str:
+    """``report-baisha``: township codes are already lowercase slugs, as Prefect keys must be."""
+    return f"{kind}-{township_code}"
+
+
+def report_markdown(report_text: str, township_name: str, cutoff: str) -> str:
+    """The report as markdown: a heading, then each line of the text as its own paragraph."""
+    paragraphs = [line.strip() for line in report_text.splitlines() if line.strip()]
+    return f"# {township_name} 疫情防控专项工作报告 (截至 {cutoff})\n\n" + "\n\n".join(paragraphs)
+
+
+def _flatten(value: Any, prefix: str) -> Iterable[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _flatten(item, f"{prefix}[{i}]")
+    else:
+        yield prefix, value
+
+
+def metrics_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure: section, dotted name, value; sections not computed are skipped."""
+    rows = []
+    for section, fields in sections.items():
+        if fields is None:
+            continue
+        for name, value in _flatten(fields, ""):
+            rows.append({"section": section, "metric": name, "value": value})
+    return rows
+
+
+def ingest_rows(files: pl.DataFrame) -> list[dict[str, Any]]:
+    """One row per inbox file: what it was taken for and where its rows went."""
+    columns = [c for c in INGEST_COLUMNS if c in files.columns]
+    return files.select(columns).to_dicts()
+
+
+def quality_markdown(verdict: QualityVerdict) -> str:
+    """The verdict line and one table row per check (counts only, never row values)."""
+    lines = [
+        f"**{verdict.summary()}**",
+        "",
+        "| | severity | table | column | check | failing rows |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in verdict.results:
+        failing = r.error or (
+            f"{r.unexpected_count} / {r.element_count}" if r.unexpected_count is not None else ""
+        )
+        mark = "✅" if r.success else ("❌" if r.severity == "critical" else "⚠️")
+        lines.append(
+            f"| {mark} | {r.severity} | {r.table} | {r.column} | {r.expectation} | {failing} |"
+        )
+    return "\n".join(lines)
+
+
+def files_markdown(run_dir: Path, names: Iterable[str]) -> str:
+    """Links to the run's files; ``file://`` because they stay on the machine that ran it."""
+    links = [f"- [{name}]({(run_dir / name).resolve().as_uri()})" for name in names]
+    return f"Output folder: `{run_dir.name}`\n\n" + "\n".join(links)
+
+
+@task(name="publish-artifacts")
+def publish_artifacts(
+    township_code: str,
+    township_name: str,
+    report: Path,
+    computed: ComputedMetrics,
+    ingest: IngestResult,
+    verdict: QualityVerdict,
+) -> list[str]:
+    """Publish the five artifacts of a run; returns their keys."""
+    run_dir = report.parent
+    cutoff = run_dir.name
+    keys = {kind: artifact_key(kind, township_code) for kind in ARTIFACT_KINDS}
+    create_markdown_artifact(
+        report_markdown(report.read_text(encoding="utf-8"), township_name, cutoff),
+        key=keys["report"],
+        description=f"{township_name} report, cut-off {cutoff}",
+    )
+    sections = json.loads(computed.metrics.model_dump_json())
+    create_table_artifact(
+        metrics_rows(sections), key=keys["metrics"], description="every figure of the report"
+    )
+    create_table_artifact(
+        ingest_rows(ingest.files), key=keys["ingest"], description="one line per inbox file"
+    )
+    create_markdown_artifact(
+        quality_markdown(verdict), key=keys["quality"], description="data-quality checks"
+    )
+    create_markdown_artifact(
+        files_markdown(run_dir, sorted(p.name for p in run_dir.iterdir())),
+        key=keys["files"],
+        description="the run's output files",
+    )
+    get_run_logger().info("artifacts: %s", ", ".join(keys.values()))
+    return list(keys.values())
