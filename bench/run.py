@@ -118,7 +118,7 @@ async def stage_seconds(api_url: str, flow_run_id: str) -> dict[str, float]:
         )
     stages: dict[str, float] = {}
     for run in runs:
-        stage = run.name.rsplit("-", 1)[0]
+        stage = run.task_key.rsplit("-", 1)[0]  # the task function's name
         stages[stage] = stages.get(stage, 0.0) + run.total_run_time.total_seconds()
     return stages
 

@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from epireport.config import TownshipConfig, load_config
@@ -15,7 +16,8 @@ from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
 from transforms.completeness import build_submissions
 from transforms.discover import InboxFile, discover_files
-from transforms.ingest import FileRead, IngestResult, normalize_reads, read_file, settle_versions
+from transforms.ingest import FileRead, IngestResult, Limits, normalize_reads, settle_versions
+from transforms.isolation import IsolatedReader
 from transforms.load import load_into_duckdb
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
 from transforms.normalize import NormalizeContext
@@ -36,24 +38,30 @@ from transforms.report_model import ReportContext
 from transforms.villages import VillageIndex
 
 
-@task(name="discover")
+@task(name="discover", retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600)
 def discover(inbox: Path) -> list[InboxFile]:
     files = discover_files(inbox)
     get_run_logger().info("discover: %d files in the inbox", len(files))
     return files
 
 
-@task(name="read-and-normalize")
-def read_and_normalize(
-    files: list[InboxFile], config: TownshipConfig, ctx: NormalizeContext
-) -> IngestResult:
+@task(
+    name="read-file",
+    task_run_name="read {file.relative_path}",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    cache_policy=NO_CACHE,
+)
+def read_one(file: InboxFile, reader: IsolatedReader, ctx: NormalizeContext, limits: Limits):
+    """One file, read in a worker process (which enforces the time limit: Prefect does not
+    in mapped tasks' threads); its frames stay in memory, never persisted."""
+    return reader.read(file, ctx, limits.max_file_bytes, limits.max_expanded_bytes)
+
+
+@task(name="normalize", timeout_seconds=1800, cache_policy=NO_CACHE)
+def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     logger = get_run_logger()
-    max_bytes = int(config.max_file_mb * 2**20)
-    max_expanded = int(config.max_uncompressed_mb * 2**20)
-    reads: list[FileRead] = settle_versions(
-        [read_file(f, ctx, max_bytes, max_expanded) for f in files]
-    )
-    result = normalize_reads(reads, ctx)
+    result = normalize_reads(settle_versions(reads), ctx)
     for f in result.files.iter_rows(named=True):
         if f["status"] == "refused":
             logger.warning("file %s: refused, %s", f["path"], f["refusal"])
@@ -67,7 +75,7 @@ def read_and_normalize(
             )  # fmt: skip
     totals = result.files.select("rows_read", "rows_loaded", "rows_refused", "rows_retired")
     logger.info(
-        "read: %d files, rows read %d = loaded %d + refused %d + retired %d"
+        "normalize: %d files, rows read %d = loaded %d + refused %d + retired %d"
         " (files repeated or replaced by a later version)",
         result.files.height,
         *totals.sum().row(0),
@@ -75,7 +83,7 @@ def read_and_normalize(
     return result
 
 
-@task(name="load-duckdb")
+@task(name="load-duckdb", retries=2, retry_delay_seconds=[2, 10], timeout_seconds=1800)
 def load(result: IngestResult, db_path: Path, resources: Resources, ctx: NormalizeContext) -> None:
     counts = load_into_duckdb(result, db_path, resources.models_dir, ctx)
     get_run_logger().info(
@@ -164,7 +172,21 @@ def _gate(verdict: QualityVerdict) -> None:
         raise QualityGateFailed(verdict)
 
 
-@flow(name="township-report", log_prints=True)
+# Reader processes: one per core of the machine this is built for.
+READER_WORKERS = 2
+
+
+def _flow_run_name() -> str:
+    """Township and cut-off date, so that the UI's run list says what ran."""
+    from prefect.runtime import flow_run as current
+
+    parameters = current.parameters
+    config = load_config(Path(parameters["config_path"]))
+    run_date = parameters.get("run_date") or dt.date.today()
+    return f"{config.township.code}-{config.cutoff(dt.date.fromisoformat(str(run_date)))}"
+
+
+@flow(name="township-report", flow_run_name=_flow_run_name, log_prints=True)
 @one_run_at_a_time
 def township_report(
     inbox: Path, config_path: Path, out: Path, run_date: dt.date | None = None
@@ -185,7 +207,9 @@ def township_report(
     run = QualityRun(str(flow_run.id), dt.datetime.now(), run_date, cutoff)
 
     files = discover(inbox)
-    ingest = read_and_normalize(files, config, ctx)
+    with IsolatedReader(workers=READER_WORKERS) as reader:
+        reads = read_one.map(files, unmapped(reader), unmapped(ctx), unmapped(Limits.of(config)))
+        ingest = normalize([r.result() for r in reads], ctx)
     load(ingest, db_path, resources, ctx)
     submissions(db_path, resources, config, config.deadline(run_date))
     stored_verdict = check_stored(db_path, resources, params)

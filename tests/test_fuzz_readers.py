@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from transforms.discover import discover_files
 from transforms.ingest import normalize_reads, read_file
+from transforms.isolation import IsolatedReader
 
 HEADER = ["日期", "宣传形式", "数量", "地点"]
 ROWS = [["2022-03-05", "横幅", "12", "村部"], ["2022/3/6", "宣传单", "约300", ""]]
@@ -69,18 +70,27 @@ def mutated_file(draw) -> tuple[str, bytes]:
     return suffix, bytes(data)
 
 
+@pytest.fixture(scope="module")
+def reader():
+    """Readers run in worker processes, as in the flow: some broken workbooks abort them."""
+    with IsolatedReader(workers=2) as isolated:
+        yield isolated
+
+
 @settings(
     max_examples=300,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=mutated_file())
-def test_a_broken_file_is_refused_or_loaded_never_a_crash(tmp_path: Path, ctx, case) -> None:
+def test_a_broken_file_is_refused_or_loaded_never_a_crash(
+    tmp_path: Path, ctx, reader: IsolatedReader, case
+) -> None:
     suffix, data = case
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
     (folder / f"青山村宣传台账.{suffix}").write_bytes(data)
     (file,) = discover_files(folder)
-    read = read_file(file, ctx, 2**20, 2**22)
+    read = reader.read(file, ctx, 2**20, 2**22)
     assert read.status in ("loaded", "refused")
     if read.status == "refused":
         assert read.refusal_code and read.refusal

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from epireport.config import FileKind
+from epireport.config import FileKind, TownshipConfig
 from transforms.dates import parse_date
 from transforms.discover import InboxFile
 from transforms.layout import HeaderProblem, SheetTable, is_instruction_sheet, locate_table
@@ -59,7 +59,19 @@ class FileRead:
         return sum(t.rows.height for t in self.tables)
 
 
-def _refused(file: InboxFile, code: str, message: str | None = None) -> FileRead:
+@dataclass(frozen=True)
+class Limits:
+    """Size limits from the township config: a file, and a workbook once unzipped."""
+
+    max_file_bytes: int
+    max_expanded_bytes: int
+
+    @classmethod
+    def of(cls, config: TownshipConfig) -> Limits:
+        return cls(int(config.max_file_mb * 2**20), int(config.max_uncompressed_mb * 2**20))
+
+
+def refuse_file(file: InboxFile, code: str, message: str | None = None) -> FileRead:
     return FileRead(
         file=file, status="refused", refusal_code=code, refusal=message or REASON_TEXTS[code]
     )
@@ -92,7 +104,7 @@ def read_file(
     try:
         sheets = read_sheets(file, max_bytes, max_expanded)
     except FileRefused as e:
-        return _refused(file, e.code, e.message)
+        return refuse_file(file, e.code, e.message)
 
     tables: list[SheetTable] = []
     skipped: list[str] = []
@@ -110,8 +122,8 @@ def read_file(
             tables.append(located)
     if not tables:
         if problems:
-            return _refused(file, problems[0].code, problems[0].message)
-        return _refused(file, "empty_file")
+            return refuse_file(file, problems[0].code, problems[0].message)
+        return refuse_file(file, "empty_file")
 
     kind = max({t.kind for t in tables}, key=lambda k: sum(t.kind == k for t in tables))
     tables = [t for t in tables if t.kind == kind]
@@ -119,7 +131,7 @@ def read_file(
     if kind in VILLAGE_FILE_KINDS:
         village_code = ctx.villages.find_in(_village_texts(file, tables))
         if village_code is None:
-            return _refused(file, "village_not_named")
+            return refuse_file(file, "village_not_named")
     texts = [line for t in tables for line in (*t.preamble, *t.footer)]
     return FileRead(
         file=file,

@@ -318,6 +318,8 @@ REASON_TEXTS: dict[str, str] = {
     "missing_required_column": "缺少必填列",
     "village_not_named": "标题、填报单位和文件名都没有写明是哪个村(社区)",
     "no_table": "没有任何工作表含有可识别的表头",
+    "reader_crashed": "文件结构异常,读取时程序崩溃(两次),已跳过",
+    "reader_timeout": "文件读取超时(超过 10 分钟),已跳过",
 }
 
 # Enumerated fields: typed value -> stored code. The first spelling of a code is its label
