@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from epireport.config import TownshipConfig, load_config
+from epireport.faults import fault_point
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
@@ -41,6 +42,7 @@ from transforms.villages import VillageIndex
 @task(name="discover", retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600)
 def discover(inbox: Path) -> list[InboxFile]:
     files = discover_files(inbox)
+    fault_point("discover")
     get_run_logger().info("discover: %d files in the inbox", len(files))
     return files
 
@@ -62,6 +64,7 @@ def read_one(file: InboxFile, reader: IsolatedReader, ctx: NormalizeContext, lim
 def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     logger = get_run_logger()
     result = normalize_reads(settle_versions(reads), ctx)
+    fault_point("normalize")
     for f in result.files.iter_rows(named=True):
         if f["status"] == "refused":
             logger.warning("file %s: refused, %s", f["path"], f["refusal"])
@@ -116,6 +119,7 @@ def _log_checks(stage: str, verdict: QualityVerdict) -> None:
 def check_stored(db_path: Path, resources: Resources, params: dict) -> QualityVerdict:
     suites = load_suites(resources.expectations_dir)
     verdict = check_stored_tables(db_path, suites, resources.checks_dir, params)
+    fault_point("check")
     _log_checks("check stored data", verdict)
     return verdict
 
@@ -123,6 +127,7 @@ def check_stored(db_path: Path, resources: Resources, params: dict) -> QualityVe
 @task(name="compute-metrics")
 def metrics(db_path: Path, resources: Resources, params: MetricParams) -> ComputedMetrics:
     computed = compute_metrics(db_path, resources.metrics_dir, params)
+    fault_point("metrics")
     get_run_logger().info("metrics: %d families computed", len(computed.rows))
     return computed
 
@@ -161,6 +166,7 @@ def render_and_publish(
 ) -> Path:  # fmt: skip
     previous = read_previous_metrics(out, context.cutoff_date)
     files = build_outputs(context, ingest, resources, previous) | quality_pages
+    fault_point("render")
     run_dir = publish_run(out, context.cutoff_date.isoformat(), files)
     get_run_logger().info("render: report written to %s", run_dir / "report.txt")
     return run_dir / "report.txt"

@@ -292,7 +292,14 @@ def test_served_run_log_is_clean(nightly) -> None:
     # Warnings are the run's own (demo key, refused files, data-quality warnings), no library's.
     warnings = [line for line in log.splitlines() if "| WARNING |" in line]
     assert all(re.search(r"\| WARNING \| (Flow|Task) run '", w) for w in warnings), warnings
-    for stage in ("discover:", "read:", "load:", "check stored data:", "metrics:", "artifacts:"):
+    for stage in (
+        "discover:",
+        "normalize:",
+        "load:",
+        "check stored data:",
+        "metrics:",
+        "artifacts:",
+    ):
         assert stage in log, stage
 
 

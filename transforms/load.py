@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from epireport.config import FileKind
+from epireport.faults import fault_point
 from transforms.ingest import IngestResult
 from transforms.normalize import FIELD_TYPES, SOURCE_COLUMNS, NormalizeContext, normalize_kind
 
@@ -57,6 +58,7 @@ def load_into_duckdb(
                 con.register("incoming", frame)
                 con.execute(f'create or replace table "{name}" as select * from incoming')
                 con.unregister("incoming")
+            fault_point("load")
             for model in MODEL_FILES:
                 run_sql_file(con, models_dir / model)
             counts = {

@@ -1,8 +1,9 @@
 """Stage 7: put a run's files in place so that readers never see a half-written run.
 
-Files are written into a hidden staging folder, which then replaces the run's
-folder by rename; ``latest`` is a symlink switched by rename as well. Until the
-switch, the previous report stays where it was.
+A run is written in full into its own folder under ``OUT/.runs/``; ``OUT/<cut-off date>``
+and ``OUT/latest`` are symlinks switched by rename once it is complete, so until the
+switch the previous report stays where it was, and a crash leaves at most a stray folder
+under ``.runs/``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from epireport.faults import fault_point
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 
@@ -46,30 +49,45 @@ def _write(path: Path, content: str | bytes) -> None:
         os.fsync(fh.fileno())
 
 
+RUNS_FOLDER = ".runs"
+
+
+def _switch_link(link: Path, target: Path) -> None:
+    """Point ``link`` at ``target`` in one rename, replacing what was there."""
+    if link.is_dir() and not link.is_symlink():
+        legacy = link.parent / RUNS_FOLDER / f"{link.name}.legacy-{os.getpid()}"
+        link.rename(legacy)
+    temporary = link.parent / f".{link.name}.link-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target, target_is_directory=True)
+    temporary.replace(link)
+
+
 def publish_run(out_root: Path, run_name: str, texts: dict[str, str | bytes]) -> Path:
     """Write ``texts`` (name -> text, or bytes for docx and PNG) as ``out_root/run_name``;
     point ``latest`` at it.
 
-    A name may hold sub-folders (``quality/index.html``); they are made inside the run's folder.
+    Each run is written in full to its own folder under ``.runs/``; ``run_name`` and
+    ``latest`` are symlinks switched by rename, so at every instant both name a complete
+    run: the previous one until the new one is whole. A name may hold sub-folders
+    (``quality/index.html``).
     """
-    out_root.mkdir(parents=True, exist_ok=True)
-    final = out_root / run_name
-    staging = out_root / f".{run_name}.staging-{os.getpid()}"
-    retired = out_root / f".{run_name}.retired-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    runs = out_root / RUNS_FOLDER
+    runs.mkdir(parents=True, exist_ok=True)
+    version = f"{run_name}.{dt.datetime.now():%Y%m%dT%H%M%S%f}-{os.getpid()}"
+    staging = runs / f"{version}.partial"
     staging.mkdir()
     for name, text in texts.items():
         (staging / name).parent.mkdir(parents=True, exist_ok=True)
         _write(staging / name, text)
-    if final.exists():
-        final.rename(retired)
-    staging.rename(final)
-    shutil.rmtree(retired, ignore_errors=True)
-    link_tmp = out_root / f".latest-{os.getpid()}"
-    link_tmp.unlink(missing_ok=True)
-    link_tmp.symlink_to(run_name, target_is_directory=True)
-    link_tmp.replace(out_root / "latest")
-    return final
+    fault_point("publish")
+    staging.rename(runs / version)
+    _switch_link(out_root / run_name, Path(RUNS_FOLDER) / version)
+    _switch_link(out_root / "latest", Path(run_name))
+    for stale in runs.glob(f"{run_name}.*"):
+        if stale.name != version:
+            shutil.rmtree(stale, ignore_errors=True)
+    return out_root / run_name
 
 
 def metrics_json(sections: dict[str, Any]) -> str:
@@ -86,7 +104,7 @@ def read_previous_metrics(out_root: Path, cutoff: dt.date) -> dict[str, Any] | N
             run_cutoff = dt.date.fromisoformat(folder.parent.name)
         except ValueError:
             continue  # "latest", hidden staging folders and anything else
-        if run_cutoff < cutoff and not folder.parent.is_symlink():
+        if run_cutoff < cutoff:
             earlier.append((run_cutoff, folder))
     for _, path in sorted(earlier, reverse=True):
         try:
