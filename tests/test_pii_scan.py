@@ -1,0 +1,121 @@
+"""No personal data out: scan everything a demo run produced for IDs, phones and names.
+
+Scanned: every file in the output folder (report txt/md, the docx's text, metrics.json,
+CSVs, the quality page), the DuckDB file's bytes, every log record the run emitted, and
+the run's Prefect artifacts read back through the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_CONFIG, RUN_DATE
+
+from flows.township_report import township_report
+from transforms.discover import discover_files
+from transforms.ingest import read_file
+
+pytestmark = pytest.mark.e2e
+
+FULL_ID = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])[0-9]{5}[0-9Xx](?![0-9])"
+)
+# Not inside a longer run of letters and digits: hex file ids and hashes hold digit runs too.
+PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def resident_names(inbox: Path, ctx) -> set[str]:
+    """Every full name on the demo rosters and vaccination lists, read from the raw files."""
+    names: set[str] = set()
+    for file in discover_files(inbox):
+        read = read_file(file, ctx, 2**26, 2**28)
+        for table in read.tables:
+            if "name" in table.rows.columns:
+                names.update(n for n in table.rows["name"].drop_nulls() if len(n) >= 3)
+    return names
+
+
+def windows(text: str, lengths: set[int]) -> set[str]:
+    """Every substring of the given lengths: a set lookup per name instead of a search."""
+    return {text[i : i + k] for k in lengths for i in range(len(text) - k + 1)}
+
+
+def file_texts(out: Path) -> dict[str, str]:
+    texts = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        name = path.relative_to(out).as_posix()
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as docx:
+                texts[name] = "".join(
+                    docx.read(n).decode("utf-8") for n in docx.namelist() if n.endswith(".xml")
+                )
+        elif path.suffix == ".png":
+            continue
+        else:
+            texts[name] = path.read_bytes().decode("utf-8", errors="replace")
+    return texts
+
+
+async def artifact_texts(flow_run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async with get_client() as client:
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return [str(a.data) + str(a.description or "") for a in artifacts]
+
+
+def test_no_id_phone_or_name_anywhere(demo_inbox, ctx, tmp_path, prefect_harness) -> None:
+    inbox, _ = demo_inbox
+    names = resident_names(inbox, ctx)
+    assert len(names) > 20000  # the scan really has the residents' names to look for
+
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    logging.getLogger().addHandler(handler)
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        logging.getLogger(name).addHandler(handler)
+    try:
+        state = township_report(
+            inbox=inbox, config_path=DEMO_CONFIG, out=tmp_path, run_date=RUN_DATE,
+            return_state=True,
+        )  # fmt: skip
+    finally:
+        for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+            logging.getLogger(name).removeHandler(handler)
+    assert state.is_completed()
+    artifacts = asyncio.run(artifact_texts(state.state_details.flow_run_id))
+    assert len(artifacts) == 5
+    assert len(handler.lines) > 100
+
+    scanned = {**file_texts(tmp_path), **{f"artifact {i}": t for i, t in enumerate(artifacts)}}
+    scanned["log"] = "\n".join(handler.lines)
+    for produced in ("report.txt", "report.md", "report.docx", "metrics.json", "index.html"):
+        assert any(n.endswith(produced) for n in scanned), produced
+    assert any(n.endswith(".csv") for n in scanned)
+    for label, text in scanned.items():
+        assert not FULL_ID.search(text), f"full ID number in {label}"
+        assert not PHONE.search(text), f"phone number in {label}"
+        found = names & windows(text, {len(n) for n in names})
+        assert not found, f"resident names in {label}: {sorted(found)[:5]}"
+
+    database = (tmp_path / "baisha.duckdb").read_bytes()
+    assert not FULL_ID.search(database.decode("latin-1")), "full ID number in the DuckDB file"
+    sample = sorted(names)[::50]  # every 50th name, each searched in the raw bytes
+    assert not [n for n in sample if n.encode() in database], "a resident's name in DuckDB"
