@@ -107,7 +107,8 @@ def run_once(what: str, inbox: Path, config: Path, out: Path, env: dict) -> dict
 
 
 async def stage_seconds(api_url: str, flow_run_id: str) -> dict[str, float]:
-    """Seconds per task of a flow run; mapped tasks of one stage add up."""
+    """Wall seconds per stage: from its first task run's start to its last one's end
+    (the mapped reads overlap, so adding their durations would overstate the stage)."""
     os.environ["PREFECT_API_URL"] = api_url
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -116,11 +117,14 @@ async def stage_seconds(api_url: str, flow_run_id: str) -> dict[str, float]:
         runs = await client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
         )
-    stages: dict[str, float] = {}
+    spans: dict[str, tuple] = {}
     for run in runs:
+        if run.start_time is None or run.end_time is None:
+            continue
         stage = run.task_key.rsplit("-", 1)[0]  # the task function's name
-        stages[stage] = stages.get(stage, 0.0) + run.total_run_time.total_seconds()
-    return stages
+        start, end = spans.get(stage, (run.start_time, run.end_time))
+        spans[stage] = (min(start, run.start_time), max(end, run.end_time))
+    return {stage: (end - start).total_seconds() for stage, (start, end) in spans.items()}
 
 
 def bench_size(size: str, repeat: int, api_url: str, startup_s: float) -> dict:

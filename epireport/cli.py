@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from epireport.config import ConfigError, load_config
+from epireport.config import ConfigError, load_config, load_county
 from epireport.nightly import DEFAULT_PORT, run_paths, serve
 from epireport.server import run_server
 from epireport.settings import PROJECT_ROOT, configure_prefect_environment
@@ -47,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--inbox", type=Path, default=None, help="default: the config's paths.inbox")
     serve.add_argument("--out", type=Path, default=None, help="default: the config's paths.out")
 
+    county = commands.add_parser("county", help="every township of a county file, and a roll-up")
+    county.add_argument("--inbox", type=Path, required=True, help="one sub-folder per township")
+    county.add_argument("--config", type=Path, required=True, help="county YAML")
+    county.add_argument("--out", type=Path, required=True, help="OUT/<code>/ per township")
+    county.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
+    county.add_argument("--task-runner", choices=["threads", "dask"], default="threads")
+    county.add_argument("--dask-address", default=None, help="an existing Dask scheduler")
+
     server = commands.add_parser("server", help="start a local Prefect server and its UI")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help="on 127.0.0.1")
     return parser
@@ -79,6 +87,26 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _county(args: argparse.Namespace) -> int:
+    if not args.inbox.is_dir():
+        print(f"epireport: inbox folder not found: {args.inbox}", file=sys.stderr)
+        return 2
+    load_county(args.config)
+    configure_prefect_environment()
+    from flows.county_report import county_report
+
+    report = county_report(
+        inbox=args.inbox.resolve(),
+        config_path=args.config.resolve(),
+        out=args.out.resolve(),
+        run_date=args.run_date,
+        task_runner=args.task_runner,
+        dask_address=args.dask_address,
+    )
+    print(f"County report: {report}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     inbox, out = run_paths(config, args.config, args.inbox, args.out)
@@ -97,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "county":
+            return _county(args)
         if args.command == "server":
             run_server(args.port)
+            return 0
         from epireport.demo import main_demo_data
 
         return main_demo_data(

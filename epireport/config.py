@@ -265,3 +265,58 @@ def load_config(path: Path) -> TownshipConfig:
         return TownshipConfig.model_validate(raw)
     except ValidationError as e:
         raise ConfigError(_describe(e, path)) from e
+
+
+class CountyTownship(_Strict):
+    """One township of a county run: its own config file and its sub-folder of the inbox."""
+
+    config: Path = Field(description="the township's config file, relative to the county file")
+    inbox: str = Field(min_length=1, description="its sub-folder of the county inbox")
+
+
+class County(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    name: str = Field(min_length=2)
+
+
+class CountyConfig(_Strict):
+    """Several townships run together (a county), each with its own township file."""
+
+    county: County
+    townships: tuple[CountyTownship, ...] = Field(min_length=1)
+
+    @field_validator("townships")
+    @classmethod
+    def _distinct(cls, townships: tuple[CountyTownship, ...]) -> tuple[CountyTownship, ...]:
+        for label, values in (("inbox", [t.inbox for t in townships]),
+                              ("config", [t.config for t in townships])):  # fmt: skip
+            if len(set(values)) != len(values):
+                raise ValueError(f"two townships share the same {label}")
+        return townships
+
+
+def load_county(
+    path: Path,
+) -> tuple[CountyConfig, list[tuple[CountyTownship, Path, TownshipConfig]]]:
+    """The county file and, per township, its entry, config path (resolved) and config."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: config file not found") from e
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: cannot read config: {e}") from e
+    try:
+        county = CountyConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, path)) from e
+    townships = []
+    for entry in county.townships:
+        township_path = (path.parent / entry.config).resolve()
+        townships.append((entry, township_path, load_config(township_path)))
+    if len({t.cutoff_date for _, _, t in townships}) > 1:
+        raise ConfigError(f"{path}: townships: a county run needs one cutoff_date for all")
+    codes = [t.township.code for _, _, t in townships]
+    if len(set(codes)) != len(codes):
+        raise ConfigError(f"{path}: townships: two township files share a township.code")
+    return county, townships

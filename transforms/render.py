@@ -10,7 +10,14 @@ from pathlib import Path
 import jinja2
 
 from transforms.indicators import Registry, figure_text, method_notes
-from transforms.numbers import chinese_date, chinese_numeral, percentage_points
+from transforms.numbers import (
+    activity_count,
+    chinese_date,
+    chinese_numeral,
+    exact_count,
+    percentage_points,
+    rate_pct,
+)
 from transforms.report_model import ReportContext
 
 REPORT_TEMPLATE = "report.txt.j2"
@@ -35,6 +42,9 @@ def build_environment(template_dir: Path) -> jinja2.Environment:
         percentage_points=percentage_points,
         chinese_numeral=chinese_numeral,
         chinese_date=chinese_date,
+        exact_count=exact_count,
+        activity_count=activity_count,
+        rate_pct=rate_pct,
     )
     return env
 

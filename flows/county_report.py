@@ -1,0 +1,94 @@
+"""The county flow: every township's report as a parallel subflow, then the county roll-up.
+
+Townships run on a task runner: threads on this machine by default, or a Dask cluster
+(``task_runner="dask"``: a local cluster, or an existing one at ``dask_address``) when one
+machine is not enough. Each township writes into its own output folder, so their runs
+never contend for a lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from epireport.config import load_county
+from epireport.settings import project_resources
+from flows.township_report import township_report
+from transforms.county import render_rollup, rollup, township_figures
+from transforms.publish import frame_to_csv, publish_run
+
+TaskRunnerName = Literal["threads", "dask"]
+
+
+@task(name="township", task_run_name="township {code}")
+def run_township(
+    code: str, inbox: Path, config_path: Path, out: Path, run_date: dt.date | None
+) -> Path:
+    """One township's whole report, as a subflow of the county run."""
+    return township_report(inbox=inbox, config_path=config_path, out=out, run_date=run_date)
+
+
+@task(name="county-rollup")
+def county_rollup(
+    county_name: str, reports: dict[str, tuple[str, Path]], cutoff: dt.date, out: Path
+) -> Path:
+    resources = project_resources()
+    metrics = {
+        code: (name, report.parent / "metrics.json") for code, (name, report) in reports.items()
+    }
+    table = rollup(township_figures(metrics), county_name, resources.sql_dir)
+    text = render_rollup(table, county_name, cutoff, resources.templates_dir)
+    run_dir = publish_run(
+        out,
+        cutoff.isoformat(),
+        {"county_report.txt": text, "county_figures.csv": frame_to_csv(table)},
+    )
+    get_run_logger().info("county: roll-up of %d townships in %s", len(reports), run_dir)
+    return run_dir / "county_report.txt"
+
+
+def _task_runner(name: TaskRunnerName, dask_address: str | None):
+    if name == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": 2, "processes": False, "dashboard_address": None}
+        )
+    return ThreadPoolTaskRunner(max_workers=2)
+
+
+def county_report(
+    inbox: Path,
+    config_path: Path,
+    out: Path,
+    run_date: dt.date | None = None,
+    task_runner: TaskRunnerName = "threads",
+    dask_address: str | None = None,
+) -> Path:
+    """Run every township of a county file, then write the county roll-up; returns its path."""
+    county, townships = load_county(config_path)
+    runner = _task_runner(task_runner, dask_address)
+
+    @flow(name="county-report", flow_run_name=f"{county.county.code}-county", task_runner=runner)
+    def run() -> Path:
+        futures = {
+            config.township.code: (
+                config.township.name,
+                run_township.submit(
+                    config.township.code, inbox / entry.inbox, path,
+                    out / config.township.code, run_date,
+                ),
+            )
+            for entry, path, config in townships
+        }  # fmt: skip
+        reports = {code: (name, future.result()) for code, (name, future) in futures.items()}
+        cutoff = townships[0][2].cutoff(run_date or dt.date.today())
+        return county_rollup(county.county.name, reports, cutoff, out / "county")
+
+    return run()

@@ -1,0 +1,67 @@
+"""A county run: townships as parallel subflows, the roll-up, and the same result on Dask."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from conftest import RUN_DATE
+
+from epireport.config import load_config
+from epireport.demo import generate_inbox
+from epireport.settings import PROJECT_ROOT
+from flows.county_report import county_report
+
+pytestmark = pytest.mark.e2e
+
+COUNTY_CONFIG = PROJECT_ROOT / "config" / "demo-county.yaml"
+
+
+@pytest.fixture(scope="module")
+def county_inbox(tmp_path_factory) -> Path:
+    inbox = tmp_path_factory.mktemp("county") / "inbox"
+    generate_inbox(inbox / "baisha", load_config(PROJECT_ROOT / "config/demo-township.yaml"))
+    second = load_config(PROJECT_ROOT / "config/demo-township-2.yaml")
+    generate_inbox(inbox / "qingshi", second, persons=3000, seed=7)
+    return inbox
+
+
+def rollup_rows(report: Path) -> list[dict[str, str]]:
+    with (report.parent / "county_figures.csv").open(encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def threads_run(county_inbox, tmp_path_factory, prefect_harness) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("county-threads")
+    return out, county_report(inbox=county_inbox, config_path=COUNTY_CONFIG, out=out,
+                              run_date=RUN_DATE)  # fmt: skip
+
+
+def test_county_totals_are_the_townships_sums(threads_run) -> None:
+    out, report = threads_run
+    sections = {
+        code: json.loads((out / code / "latest" / "metrics.json").read_text())["sections"]
+        for code in ("baisha", "qingshi")
+    }
+    assert sections["baisha"]["vaccination"]["p60"] == 8391  # the demo township, untouched
+    rows = rollup_rows(report)
+    total = next(r for r in rows if not r["township_code"])
+    for field in ("p60", "v60_dose1", "v60_dose2", "p18", "booster"):
+        assert int(total[field]) == sum(s["vaccination"][field] for s in sections.values())
+    p60, v60 = int(total["p60"]), int(total["v60_dose1"])
+    assert total["v60_dose1_pct"] == f"{(20000 * v60 + p60) // (2 * p60) / 100:.2f}"
+    text = report.read_text(encoding="utf-8")
+    assert "白沙镇" in text and "青石镇" in text and "7663剂次" in text
+
+
+def test_dask_gives_the_same_county_result(threads_run, county_inbox, tmp_path) -> None:
+    _, threads_report = threads_run
+    report = county_report(
+        inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
+        task_runner="dask",
+    )  # fmt: skip
+    assert rollup_rows(report) == rollup_rows(threads_report)
+    assert report.read_text(encoding="utf-8") == threads_report.read_text(encoding="utf-8")
