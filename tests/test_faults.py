@@ -127,3 +127,26 @@ def test_a_killed_process_leaves_the_last_run_and_a_rerun_heals(
     assert_intact(out, clean)
     run_flow(clean["inbox"], out)
     assert_intact(out, clean)
+
+
+def test_two_runs_at_once_serialise_and_leave_a_single_runs_result(
+    clean: dict, tmp_path: Path
+) -> None:
+    out = tmp_path / "output"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    command = [
+        sys.executable, "-m", "epireport.cli", "run", "--inbox", str(clean["inbox"]),
+        "--config", str(DEMO_CONFIG), "--out", str(out), "--run-date", RUN_DATE.isoformat(),
+    ]  # fmt: skip
+    logs = [(tmp_path / f"run{i}.log").open("wb") for i in (1, 2)]
+    runs = [
+        subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        for log in logs
+    ]
+    codes = [run.wait(timeout=900) for run in runs]
+    for log in logs:
+        log.close()
+    texts = [(tmp_path / f"run{i}.log").read_text(errors="replace") for i in (1, 2)]
+    assert codes == [0, 0], texts
+    assert any("in use by" in text for text in texts)  # the second one waited, and said so
+    assert_intact(out, clean)
