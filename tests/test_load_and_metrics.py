@@ -11,6 +11,7 @@ import pytest
 from spreadsheets import write_csv, write_xlsx
 
 from epireport.settings import project_resources
+from transforms.completeness import build_submissions
 from transforms.discover import discover_files
 from transforms.ids import check_digit
 from transforms.ingest import normalize_reads, read_file, settle_versions
@@ -87,15 +88,17 @@ def inbox(tmp_path_factory) -> Path:
     return inbox
 
 
-def load_inbox(inbox: Path, db: Path, ctx) -> None:
+def load_inbox(inbox: Path, db: Path, ctx, config) -> None:
+    """Load as the flow does: the tables, then the submissions table the figures read."""
     reads = settle_versions([read_file(f, ctx, 2**26, 2**28) for f in discover_files(inbox)])
     load_into_duckdb(normalize_reads(reads, ctx), db, RESOURCES.models_dir, ctx)
+    build_submissions(db, RESOURCES.models_dir, config, config.period.start, R)
 
 
 @pytest.fixture(scope="module")
-def loaded_db(inbox: Path, tmp_path_factory, ctx) -> Path:
+def loaded_db(inbox: Path, tmp_path_factory, ctx, demo_config) -> Path:
     db = tmp_path_factory.mktemp("db") / "t.duckdb"
-    load_inbox(inbox, db, ctx)
+    load_inbox(inbox, db, ctx, demo_config)
     return db
 
 
@@ -161,10 +164,12 @@ def _table_fingerprints(db: Path) -> dict[str, tuple]:
         }
 
 
-def test_loading_the_same_inbox_again_changes_nothing(inbox, loaded_db, tmp_path, ctx) -> None:
+def test_loading_the_same_inbox_again_changes_nothing(
+    inbox, loaded_db, tmp_path, ctx, demo_config
+) -> None:
     before = _table_fingerprints(loaded_db)
     copy = tmp_path / "again.duckdb"
     copy.write_bytes(loaded_db.read_bytes())
-    load_inbox(inbox, copy, ctx)
+    load_inbox(inbox, copy, ctx, demo_config)
     assert _table_fingerprints(copy) == before
     assert before["persons"][0] == 7
