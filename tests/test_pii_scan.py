@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_CONFIG, RUN_DATE
 
+from epireport.settings import DEMO_PERSON_KEY
 from flows.township_report import township_report
 from transforms.discover import discover_files
 from transforms.ingest import read_file
@@ -81,8 +82,11 @@ async def artifact_texts(flow_run_id) -> list[str]:
     return [str(a.data) + str(a.description or "") for a in artifacts]
 
 
-def test_no_id_phone_or_name_anywhere(demo_inbox, ctx, tmp_path, prefect_harness) -> None:
+def test_no_id_phone_name_or_key_anywhere(
+    demo_inbox, ctx, tmp_path, prefect_harness, monkeypatch
+) -> None:
     inbox, _ = demo_inbox
+    monkeypatch.delenv("EPIREPORT_PERSON_KEY", raising=False)  # the run hashes with the demo key
     names = resident_names(inbox, ctx)
     assert len(names) > 20000  # the scan really has the residents' names to look for
 
@@ -112,6 +116,7 @@ def test_no_id_phone_or_name_anywhere(demo_inbox, ctx, tmp_path, prefect_harness
     for label, text in scanned.items():
         assert not FULL_ID.search(text), f"full ID number in {label}"
         assert not PHONE.search(text), f"phone number in {label}"
+        assert DEMO_PERSON_KEY not in text, f"the hash key in {label}"
         found = names & windows(text, {len(n) for n in names})
         assert not found, f"resident names in {label}: {sorted(found)[:5]}"
 
