@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -65,6 +65,9 @@ ParagraphName = Literal[
     "plan_publicity",
     "closing",
 ]
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ConfigError(ValueError):
@@ -244,11 +247,11 @@ def _describe(err: ValidationError, path: Path) -> str:
     problems = [
         f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors()
     ]
-    return f"{path}: invalid township config: " + "; ".join(problems)
+    return f"{path}: invalid config: " + "; ".join(problems)
 
 
-def load_config(path: Path) -> TownshipConfig:
-    """Read and validate a township file; errors name the offending field."""
+def _validated(model: type[ModelT], path: Path) -> ModelT:
+    """Read a YAML mapping and validate it as ``model``; each error is one line naming the field."""
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as e:
@@ -262,9 +265,14 @@ def load_config(path: Path) -> TownshipConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: config must be a YAML mapping")
     try:
-        return TownshipConfig.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
         raise ConfigError(_describe(e, path)) from e
+
+
+def load_config(path: Path) -> TownshipConfig:
+    """Read and validate a township file; errors name the offending field."""
+    return _validated(TownshipConfig, path)
 
 
 class CountyTownship(_Strict):
@@ -300,16 +308,7 @@ def load_county(
 ) -> tuple[CountyConfig, list[tuple[CountyTownship, Path, TownshipConfig]]]:
     """The county file and, per township, its entry, config path (resolved) and config."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(f"{path}: config file not found") from e
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ConfigError(f"{path}: cannot read config: {e}") from e
-    try:
-        county = CountyConfig.model_validate(raw)
-    except ValidationError as e:
-        raise ConfigError(_describe(e, path)) from e
+    county = _validated(CountyConfig, path)
     townships = []
     for entry in county.townships:
         township_path = (path.parent / entry.config).resolve()

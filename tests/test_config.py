@@ -53,3 +53,18 @@ def test_missing_and_unreadable_files(tmp_path) -> None:
     broken.write_text("township: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(broken)
+
+
+def test_county_file_errors_are_one_line_naming_the_field(tmp_path) -> None:
+    from epireport.config import load_county
+
+    county = tmp_path / "county.yaml"
+    county.write_text("county: {code: yunxi, name: 云溪县}\ntownships: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_county(county)
+    assert "townships" in str(error.value)
+    assert len(str(error.value).splitlines()) == 1
+    county.write_text("county: [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="at line 1, column 10") as error:  # after "county: ["
+        load_county(county)
+    assert len(str(error.value).splitlines()) == 1
