@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, required=True, help="township master-data YAML")
     run.add_argument("--out", type=Path, required=True, help="output root; runs go to OUT/<R>/")
     run.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
+    run.add_argument(
+        "--reread",
+        action="store_true",
+        help="read every file again even when inbox, config and code are unchanged",
+    )
 
     demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
     demo.add_argument("outdir", type=Path)
@@ -76,6 +81,7 @@ def _run(args: argparse.Namespace) -> int:
             config_path=args.config.resolve(),
             out=args.out.resolve(),
             run_date=args.run_date,
+            reread=args.reread,
         )
     except QualityGateFailed as e:
         print(f"epireport: report not written: {e}", file=sys.stderr)

@@ -17,7 +17,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from transforms.ingest import IngestResult
+from transforms.ingest import IngestLedger
 from transforms.metrics import ComputedMetrics
 from transforms.quality import QualityVerdict
 
@@ -99,7 +99,7 @@ def publish_artifacts(
     township_name: str,
     report: Path,
     computed: ComputedMetrics,
-    ingest: IngestResult,
+    ingest: IngestLedger,
     verdict: QualityVerdict,
 ) -> list[str]:
     """Publish the five artifacts of a run; returns their keys."""

@@ -17,7 +17,20 @@ from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
 from transforms.completeness import build_submissions
 from transforms.discover import InboxFile, discover_files
-from transforms.ingest import FileRead, IngestResult, Limits, normalize_reads, settle_versions
+from transforms.ingest import (
+    FileRead,
+    IngestLedger,
+    IngestResult,
+    Limits,
+    normalize_reads,
+    settle_versions,
+)
+from transforms.ingest_cache import (
+    code_digest,
+    inbox_fingerprint,
+    ingest_code_folders,
+    stored_ingest,
+)
 from transforms.isolation import IsolatedReader
 from transforms.load import load_into_duckdb
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
@@ -31,6 +44,7 @@ from transforms.quality import (
     check_params,
     check_stored_tables,
     combine,
+    import_great_expectations_in_background,
     load_suites,
     quality_note,
 )
@@ -45,6 +59,30 @@ def discover(inbox: Path) -> list[InboxFile]:
     fault_point("discover")
     get_run_logger().info("discover: %d files in the inbox", len(files))
     return files
+
+
+@task(name="fingerprint-inbox")
+def fingerprint(
+    files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
+    resources: Resources,
+) -> str:  # fmt: skip
+    code = code_digest(ingest_code_folders(resources.models_dir))
+    return inbox_fingerprint(files, config, run_date, person_key, code)
+
+
+@task(name="reuse-stored-ingest")
+def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
+    """The last load's ledger when it was made from exactly these inputs."""
+    ledger = stored_ingest(db_path, fingerprint)
+    if ledger is None:
+        get_run_logger().info("inbox, config or code changed since the last load: reading it")
+    else:
+        get_run_logger().info(
+            "inbox, config and code unchanged since the last load: read, normalize and load"
+            " skipped; %d files as loaded then",
+            ledger.files.height,
+        )
+    return ledger
 
 
 @task(
@@ -87,8 +125,11 @@ def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
 
 
 @task(name="load-duckdb", retries=2, retry_delay_seconds=[2, 10], timeout_seconds=1800)
-def load(result: IngestResult, db_path: Path, resources: Resources, ctx: NormalizeContext) -> None:
-    counts = load_into_duckdb(result, db_path, resources.models_dir, ctx)
+def load(
+    result: IngestResult, db_path: Path, resources: Resources, ctx: NormalizeContext,
+    fingerprint: str,
+) -> None:  # fmt: skip
+    counts = load_into_duckdb(result, db_path, resources.models_dir, ctx, fingerprint)
     get_run_logger().info(
         "load: %d persons, %d doses into %s", counts["persons"], counts["doses"], db_path.name
     )
@@ -161,7 +202,7 @@ def quality_docs(
 
 @task(name="render-and-publish")
 def render_and_publish(
-    context: ReportContext, ingest: IngestResult, resources: Resources, out: Path,
+    context: ReportContext, ingest: IngestLedger, resources: Resources, out: Path,
     quality_pages: dict[str, str],
 ) -> Path:  # fmt: skip
     previous = read_previous_metrics(out, context.cutoff_date)
@@ -195,9 +236,17 @@ def _flow_run_name() -> str:
 @flow(name="township-report", flow_run_name=_flow_run_name, log_prints=True)
 @one_run_at_a_time
 def township_report(
-    inbox: Path, config_path: Path, out: Path, run_date: dt.date | None = None
+    inbox: Path,
+    config_path: Path,
+    out: Path,
+    run_date: dt.date | None = None,
+    reread: bool = False,
 ) -> Path:
-    """Build one township's report from one inbox; returns the report's path."""
+    """Build one township's report from one inbox; returns the report's path.
+
+    When the inbox, config, run date and code are those of the last load, the stored
+    tables are used as they are; ``reread`` reads every file again all the same.
+    """
     config = load_config(config_path)
     run_date = run_date or dt.date.today()
     cutoff = config.cutoff(run_date)
@@ -212,11 +261,17 @@ def township_report(
     params = check_params(config, cutoff, run_date)
     run = QualityRun(str(flow_run.id), dt.datetime.now(), run_date, cutoff)
 
+    import_great_expectations_in_background()
     files = discover(inbox)
-    with IsolatedReader(workers=READER_WORKERS) as reader:
-        reads = read_one.map(files, unmapped(reader), unmapped(ctx), unmapped(Limits.of(config)))
-        ingest = normalize([r.result() for r in reads], ctx)
-    load(ingest, db_path, resources, ctx)
+    inputs = fingerprint(files, config, run_date, person_key, resources)
+    ledger = None if reread else reuse_stored(db_path, inputs)
+    if ledger is None:
+        with IsolatedReader(workers=READER_WORKERS) as reader:
+            limits = Limits.of(config)
+            reads = read_one.map(files, unmapped(reader), unmapped(ctx), unmapped(limits))
+            ingest = normalize([r.result() for r in reads], ctx)
+        load(ingest, db_path, resources, ctx, inputs)
+        ledger = ingest.ledger
     submissions(db_path, resources, config, config.deadline(run_date))
     stored_verdict = check_stored(db_path, resources, params)
     computed = metrics(db_path, resources, MetricParams.from_config(config, cutoff))
@@ -229,9 +284,9 @@ def township_report(
         computed, metrics=computed.metrics.model_copy(update={"quality": quality_note(verdict)})
     )
     context = ReportContext.from_config(config, computed.metrics, run_date)
-    report = render_and_publish(context, ingest, resources, out, pages)
+    report = render_and_publish(context, ledger, resources, out, pages)
     get_run_logger().info(
         "quality: %s; read them in %s", verdict.summary(), report.parent / QUALITY_PAGE
     )
-    publish_artifacts(config.township.code, config.township.name, report, computed, ingest, verdict)
+    publish_artifacts(config.township.code, config.township.name, report, computed, ledger, verdict)
     return report

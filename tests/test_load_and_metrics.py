@@ -91,7 +91,7 @@ def inbox(tmp_path_factory) -> Path:
 def load_inbox(inbox: Path, db: Path, ctx, config) -> None:
     """Load as the flow does: the tables, then the submissions table the figures read."""
     reads = settle_versions([read_file(f, ctx, 2**26, 2**28) for f in discover_files(inbox)])
-    load_into_duckdb(normalize_reads(reads, ctx), db, RESOURCES.models_dir, ctx)
+    load_into_duckdb(normalize_reads(reads, ctx), db, RESOURCES.models_dir, ctx, "fingerprint")
     build_submissions(db, RESOURCES.models_dir, config, config.period.start, R)
 
 
@@ -149,7 +149,7 @@ def test_a_failed_load_leaves_the_file_as_it_was(loaded_db: Path, tmp_path, ctx)
         (broken_models / name).write_text((RESOURCES.models_dir / name).read_text())
     (broken_models / "doses.sql").write_text("create or replace table doses as select nope;")
     with pytest.raises(duckdb.Error):
-        load_into_duckdb(normalize_reads([], ctx), copy, broken_models, ctx)
+        load_into_duckdb(normalize_reads([], ctx), copy, broken_models, ctx, "empty")
     with duckdb.connect(str(copy), read_only=True) as con:
         assert con.sql("select count(*) from persons").fetchall() == [(7,)]
         assert con.sql("select count(*) from stg_vaccination").fetchall() == [(11,)]

@@ -199,6 +199,14 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
 
 
 @dataclass(frozen=True)
+class IngestLedger:
+    """Where every file and every refused row went: what the listings and the UI show."""
+
+    files: pl.DataFrame
+    refused_rows: pl.DataFrame
+
+
+@dataclass(frozen=True)
 class IngestResult:
     """Typed rows per kind, refused and retired rows, and one line per file."""
 
@@ -212,6 +220,10 @@ class IngestResult:
         return self.files.filter(pl.col("status") == "refused").select(
             "path", "refusal_code", "refusal"
         )
+
+    @property
+    def ledger(self) -> IngestLedger:
+        return IngestLedger(files=self.files, refused_rows=self.refused_rows)
 
 
 def _rows_of(reads: list[FileRead], kind: str, status: str) -> pl.DataFrame | None:

@@ -15,6 +15,7 @@ import polars as pl
 from epireport.config import FileKind
 from epireport.faults import fault_point
 from transforms.ingest import IngestResult
+from transforms.ingest_cache import FINGERPRINT_TABLE, fingerprint_frame
 from transforms.normalize import FIELD_TYPES, SOURCE_COLUMNS, NormalizeContext, normalize_kind
 
 # Model files run in this order after the staging tables are in place.
@@ -37,9 +38,14 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def load_into_duckdb(
-    result: IngestResult, db_path: Path, models_dir: Path, ctx: NormalizeContext
+    result: IngestResult,
+    db_path: Path,
+    models_dir: Path,
+    ctx: NormalizeContext,
+    fingerprint: str,
 ) -> dict[str, int]:
-    """Replace every stored table with this ingest's rows; returns rows per table."""
+    """Replace every stored table with this ingest's rows, and record the inputs' fingerprint
+    (``transforms/ingest_cache.py``) with them; returns rows per table."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     frames: dict[str, pl.DataFrame] = {
         staging_table(kind): result.tables[kind]
@@ -51,6 +57,7 @@ def load_into_duckdb(
     frames["refused_rows"] = result.refused_rows
     frames["refused_files"] = result.refused_files
     frames["retired_rows"] = result.retired_rows
+    frames[FINGERPRINT_TABLE] = fingerprint_frame(fingerprint)
     with duckdb.connect(str(db_path)) as con:
         con.execute("begin transaction")
         try:

@@ -22,7 +22,7 @@ from transforms.documents import (
     report_blocks,
 )
 from transforms.indicators import Registry, figure_record, load_registry, report_figures
-from transforms.ingest import IngestResult
+from transforms.ingest import IngestLedger
 from transforms.publish import frame_to_csv, metrics_json
 from transforms.render import render_report
 from transforms.report_model import PreviousReport, ReportContext
@@ -66,7 +66,7 @@ def metrics_document(context: ReportContext, registry: Registry) -> dict[str, An
 
 def build_outputs(
     context: ReportContext,
-    ingest: IngestResult,
+    ingest: IngestLedger,
     resources: Resources,
     previous_metrics: dict[str, Any] | None,
 ) -> dict[str, str | bytes]:

@@ -1,0 +1,155 @@
+"""Re-running an unchanged inbox: the stored load is reused, and any change reads it again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_CONFIG, RUN_DATE
+
+from epireport.settings import PROJECT_ROOT
+from flows.township_report import township_report
+from transforms.discover import discover_files
+from transforms.ingest_cache import code_digest, inbox_fingerprint, stored_ingest
+
+
+def fingerprint_of(inbox: Path, config, **changes) -> str:
+    args = {
+        "files": discover_files(inbox),
+        "config": config,
+        "run_date": RUN_DATE,
+        "person_key": b"key",
+        "code": "code",
+    } | changes
+    return inbox_fingerprint(**args)
+
+
+@pytest.fixture()
+def small_inbox(tmp_path: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    (inbox / "village").mkdir(parents=True)
+    (inbox / "village" / "a.csv").write_text("x\n1\n", encoding="utf-8")
+    (inbox / "b.csv").write_text("y\n2\n", encoding="utf-8")
+    return inbox
+
+
+def test_the_fingerprint_is_stable_for_the_same_inputs(small_inbox, demo_config) -> None:
+    assert fingerprint_of(small_inbox, demo_config) == fingerprint_of(small_inbox, demo_config)
+
+
+def test_any_input_that_shapes_the_stored_tables_changes_the_fingerprint(
+    small_inbox, demo_config
+) -> None:
+    before = fingerprint_of(small_inbox, demo_config)
+    villages = list(demo_config.villages)
+    villages[0] = villages[0].model_copy(update={"name": villages[0].name + "新"})
+    changed = {
+        "run date": fingerprint_of(small_inbox, demo_config, run_date=RUN_DATE.replace(day=28)),
+        "person key": fingerprint_of(small_inbox, demo_config, person_key=b"other"),
+        "code": fingerprint_of(small_inbox, demo_config, code="code2"),
+        "config": fingerprint_of(
+            small_inbox, demo_config.model_copy(update={"villages": tuple(villages)})
+        ),
+    }
+    assert all(value != before for value in changed.values()), changed
+    (small_inbox / "b.csv").write_text("y\n3\n", encoding="utf-8")
+    content = fingerprint_of(small_inbox, demo_config)
+    (small_inbox / "c.csv").write_text("z\n", encoding="utf-8")
+    added = fingerprint_of(small_inbox, demo_config)
+    (small_inbox / "c.csv").rename(small_inbox / "d.csv")
+    renamed = fingerprint_of(small_inbox, demo_config)
+    assert len({before, content, added, renamed}) == 4
+
+
+def test_a_later_modification_time_alone_changes_the_fingerprint(small_inbox, demo_config) -> None:
+    """Which of two versions of a village's file wins can depend on it."""
+    files = discover_files(small_inbox)
+    later = [replace(files[0], modified_at=files[0].modified_at + 60), *files[1:]]
+    assert fingerprint_of(small_inbox, demo_config) != fingerprint_of(
+        small_inbox, demo_config, files=later
+    )
+
+
+def test_the_code_digest_follows_python_and_sql_sources_only(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "m.sql").write_text("select 1;\n")
+    first = code_digest([tmp_path])
+    (tmp_path / "notes.txt").write_text("not code\n")
+    assert code_digest([tmp_path]) == first
+    (tmp_path / "m.sql").write_text("select 2;\n")
+    assert code_digest([tmp_path]) != first
+
+
+def test_nothing_is_reused_without_a_stored_load(tmp_path: Path) -> None:
+    assert stored_ingest(tmp_path / "absent.duckdb", "f" * 64) is None
+
+
+async def _task_run_names(flow_run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async with get_client() as client:
+        runs = await client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return [r.name for r in runs]
+
+
+def run_and_list_tasks(inbox: Path, out: Path) -> set[str]:
+    """Stages that ran (a mapped read counts as "read"), from the flow run's task runs."""
+    state = township_report(
+        inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE, return_state=True
+    )
+    assert state.is_completed(), state.message
+    names = asyncio.run(_task_run_names(state.state_details.flow_run_id))
+    return {"read" if n.startswith("read ") else n.rsplit("-", 1)[0] for n in names}
+
+
+def outputs(out: Path) -> dict[str, object]:
+    latest = out / "latest"
+    metrics = json.loads((latest / "metrics.json").read_text(encoding="utf-8"))
+    texts = {
+        name: (latest / name).read_text(encoding="utf-8")
+        for name in ("report.txt", "ingest_summary.csv", "refused_rows.csv")
+    }
+    return texts | {"figures": {k: v for k, v in metrics.items() if k != "run"}}
+
+
+@pytest.mark.e2e
+def test_an_unchanged_inbox_skips_reading_and_gives_the_same_report(
+    demo_inbox, tmp_path: Path, prefect_harness
+) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(demo_inbox[0], inbox)
+    out = tmp_path / "output"
+    ingest_stages = {"read", "normalize", "load-duckdb"}
+
+    first = run_and_list_tasks(inbox, out)
+    assert ingest_stages <= first
+    first_outputs = outputs(out)
+
+    second = run_and_list_tasks(inbox, out)
+    assert not ingest_stages & second
+    assert {"reuse-stored-ingest", "check-stored-data", "render-and-publish"} <= second
+    assert outputs(out) == first_outputs
+
+    removed = sorted(p for p in inbox.rglob("*.csv"))[0]
+    removed.unlink()
+    third = run_and_list_tasks(inbox, out)
+    assert ingest_stages <= third
+    listed = outputs(out)["ingest_summary.csv"]
+    assert removed.relative_to(inbox).as_posix() not in listed
+    assert removed.relative_to(inbox).as_posix() in first_outputs["ingest_summary.csv"]
+
+
+def test_the_ingest_code_is_part_of_the_fingerprint() -> None:
+    """A change to our own readers must re-read: their folder is among the digested ones."""
+    from transforms.ingest_cache import ingest_code_folders
+
+    folders = ingest_code_folders(PROJECT_ROOT / "sql" / "models")
+    assert PROJECT_ROOT / "transforms" in folders
+    assert any(f.name == "models" for f in folders)
