@@ -66,7 +66,9 @@ class Registry(BaseModel):
 
 def load_registry(path: Path, metrics_dir: Path) -> Registry:
     """Read and check the registry: every SQL file it names must exist."""
-    registry = Registry.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    registry = Registry.model_validate(
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    )
     missing = sorted(
         {i.sql for i in registry.indicators if i.sql and not (metrics_dir / i.sql).is_file()}
     )

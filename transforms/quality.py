@@ -20,8 +20,10 @@ observed values are kept, so no personal field can reach a result, the history o
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import re
+import threading
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -162,7 +164,7 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
     """Read every suite file (``*.yaml``) of ``expectations/``."""
     suites = []
     for path in sorted(directory.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         suites.append(
             SuiteSpec(
                 name=path.stem,
@@ -312,6 +314,21 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
     return float(value)
+
+
+def import_great_expectations_in_background() -> threading.Thread:
+    """Start importing GX (about three seconds: scipy, marshmallow, its registries) on a
+    daemon thread. Called as a run begins, the import overlaps the reads, which leave this
+    process idle; the first check then finds the module loaded (Python's import lock makes
+    it wait if the import is still going)."""
+    thread = threading.Thread(
+        target=importlib.import_module,
+        args=("great_expectations",),
+        name="import-great-expectations",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def _quiet_context():
