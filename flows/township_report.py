@@ -8,6 +8,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
 from epireport.config import TownshipConfig, load_config
@@ -26,9 +27,11 @@ from transforms.ingest import (
     settle_versions,
 )
 from transforms.ingest_cache import (
+    check_code_folders,
     code_digest,
     inbox_fingerprint,
     ingest_code_folders,
+    result_key,
     stored_ingest,
 )
 from transforms.isolation import IsolatedReader
@@ -156,8 +159,21 @@ def _log_checks(stage: str, verdict: QualityVerdict) -> None:
     logger.info("%s: %s", stage, verdict.summary())
 
 
-@task(name="check-stored-data")
-def check_stored(db_path: Path, resources: Resources, params: dict) -> QualityVerdict:
+def _stored_check_key(_: TaskRunContext, inputs: dict) -> str:
+    folders = check_code_folders(inputs["resources"])
+    return result_key(inputs["fingerprint"], folders, inputs["params"])
+
+
+def _figures_check_key(_: TaskRunContext, inputs: dict) -> str:
+    figures = inputs["computed"].metrics.model_dump_json()
+    return result_key(figures, check_code_folders(inputs["resources"]), inputs["params"])
+
+
+@task(name="check-stored-data", cache_key_fn=_stored_check_key, persist_result=True)
+def check_stored(
+    db_path: Path, resources: Resources, params: dict, fingerprint: str
+) -> QualityVerdict:
+    """Cached: the verdict is reused while the tables' fingerprint, suites and code stay."""
     suites = load_suites(resources.expectations_dir)
     verdict = check_stored_tables(db_path, suites, resources.checks_dir, params)
     fault_point("check")
@@ -173,8 +189,9 @@ def metrics(db_path: Path, resources: Resources, params: MetricParams) -> Comput
     return computed
 
 
-@task(name="check-metrics")
+@task(name="check-metrics", cache_key_fn=_figures_check_key, persist_result=True)
 def check_metrics(computed: ComputedMetrics, resources: Resources, params: dict) -> QualityVerdict:
+    """Cached: the verdict is reused while the figures, suites and code stay."""
     verdict = check_figures(computed.metrics, load_suites(resources.expectations_dir), params)
     _log_checks("check metrics", verdict)
     return verdict
@@ -261,11 +278,11 @@ def township_report(
     params = check_params(config, cutoff, run_date)
     run = QualityRun(str(flow_run.id), dt.datetime.now(), run_date, cutoff)
 
-    import_great_expectations_in_background()
     files = discover(inbox)
     inputs = fingerprint(files, config, run_date, person_key, resources)
     ledger = None if reread else reuse_stored(db_path, inputs)
     if ledger is None:
+        import_great_expectations_in_background()
         with IsolatedReader(workers=READER_WORKERS) as reader:
             limits = Limits.of(config)
             reads = read_one.map(files, unmapped(reader), unmapped(ctx), unmapped(limits))
@@ -273,11 +290,12 @@ def township_report(
         load(ingest, db_path, resources, ctx, inputs)
         ledger = ingest.ledger
     submissions(db_path, resources, config, config.deadline(run_date))
-    stored_verdict = check_stored(db_path, resources, params)
-    computed = metrics(db_path, resources, MetricParams.from_config(config, cutoff))
-    verdict = record_quality(
-        db_path, resources, run, stored_verdict, check_metrics(computed, resources, params)
+    stored_verdict = check_stored.with_options(refresh_cache=reread)(
+        db_path, resources, params, inputs
     )
+    computed = metrics(db_path, resources, MetricParams.from_config(config, cutoff))
+    figures_verdict = check_metrics.with_options(refresh_cache=reread)(computed, resources, params)
+    verdict = record_quality(db_path, resources, run, stored_verdict, figures_verdict)
     _gate(verdict)
     pages = quality_docs(db_path, resources, config.township.name, run, verdict)
     computed = replace(

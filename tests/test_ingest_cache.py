@@ -1,4 +1,5 @@
-"""Re-running an unchanged inbox: the stored load is reused, and any change reads it again."""
+"""Re-running an unchanged inbox: the stored load and the checks' verdicts are reused, and
+any change to what they depend on computes them again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from conftest import DEMO_CONFIG, RUN_DATE
 from epireport.settings import PROJECT_ROOT
 from flows.township_report import township_report
 from transforms.discover import discover_files
-from transforms.ingest_cache import code_digest, inbox_fingerprint, stored_ingest
+from transforms.ingest_cache import code_digest, inbox_fingerprint, result_key, stored_ingest
 
 
 def fingerprint_of(inbox: Path, config, **changes) -> str:
@@ -88,7 +89,7 @@ def test_nothing_is_reused_without_a_stored_load(tmp_path: Path) -> None:
     assert stored_ingest(tmp_path / "absent.duckdb", "f" * 64) is None
 
 
-async def _task_run_names(flow_run_id) -> list[str]:
+async def _task_runs(flow_run_id) -> list[tuple[str, str]]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -96,17 +97,18 @@ async def _task_run_names(flow_run_id) -> list[str]:
         runs = await client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
         )
-    return [r.name for r in runs]
+    return [(r.name, r.state_name) for r in runs]
 
 
-def run_and_list_tasks(inbox: Path, out: Path) -> set[str]:
-    """Stages that ran (a mapped read counts as "read"), from the flow run's task runs."""
+def run_and_list_tasks(inbox: Path, out: Path) -> dict[str, str]:
+    """Stages that ran and their final state (a mapped read counts as "read"), from the
+    flow run's task runs."""
     state = township_report(
         inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE, return_state=True
     )
     assert state.is_completed(), state.message
-    names = asyncio.run(_task_run_names(state.state_details.flow_run_id))
-    return {"read" if n.startswith("read ") else n.rsplit("-", 1)[0] for n in names}
+    runs = asyncio.run(_task_runs(state.state_details.flow_run_id))
+    return {"read" if n.startswith("read ") else n.rsplit("-", 1)[0]: s for n, s in runs}
 
 
 def outputs(out: Path) -> dict[str, object]:
@@ -128,19 +130,24 @@ def test_an_unchanged_inbox_skips_reading_and_gives_the_same_report(
     out = tmp_path / "output"
     ingest_stages = {"read", "normalize", "load-duckdb"}
 
+    checks = ("check-stored-data", "check-metrics")
+
     first = run_and_list_tasks(inbox, out)
-    assert ingest_stages <= first
+    assert ingest_stages <= first.keys()
+    assert {first[c] for c in checks} == {"Completed"}
     first_outputs = outputs(out)
 
     second = run_and_list_tasks(inbox, out)
-    assert not ingest_stages & second
-    assert {"reuse-stored-ingest", "check-stored-data", "render-and-publish"} <= second
+    assert not ingest_stages & second.keys()
+    assert {"reuse-stored-ingest", "render-and-publish"} <= second.keys()
+    assert {second[c] for c in checks} == {"Cached"}
     assert outputs(out) == first_outputs
 
     removed = sorted(p for p in inbox.rglob("*.csv"))[0]
     removed.unlink()
     third = run_and_list_tasks(inbox, out)
-    assert ingest_stages <= third
+    assert ingest_stages <= third.keys()
+    assert third["check-stored-data"] == "Completed"
     listed = outputs(out)["ingest_summary.csv"]
     assert removed.relative_to(inbox).as_posix() not in listed
     assert removed.relative_to(inbox).as_posix() in first_outputs["ingest_summary.csv"]
@@ -153,3 +160,13 @@ def test_the_ingest_code_is_part_of_the_fingerprint() -> None:
     folders = ingest_code_folders(PROJECT_ROOT / "sql" / "models")
     assert PROJECT_ROOT / "transforms" in folders
     assert any(f.name == "models" for f in folders)
+
+
+def test_a_result_key_follows_content_code_and_parameters(tmp_path: Path) -> None:
+    (tmp_path / "suite.yaml").write_text("table: t\n")
+    key = result_key("tables", [tmp_path], {"cutoff": RUN_DATE})
+    assert key == result_key("tables", [tmp_path], {"cutoff": RUN_DATE})
+    assert key != result_key("other tables", [tmp_path], {"cutoff": RUN_DATE})
+    assert key != result_key("tables", [tmp_path], {"cutoff": RUN_DATE.replace(day=1)})
+    (tmp_path / "suite.yaml").write_text("table: u\n")
+    assert key != result_key("tables", [tmp_path], {"cutoff": RUN_DATE})

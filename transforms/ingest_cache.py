@@ -1,5 +1,8 @@
 """Re-running an unchanged inbox reuses what the last load stored, instead of reading it again.
 
+The same holds for the checks: their verdicts are cached by Prefect under a key made of
+what they are computed from (``result_key``), so an unchanged night does not run them again.
+
 The stored tables are a pure function of the inbox files, the township config, the run date
 (future dates and ID ages are judged against it), the person key and our own ingest code.
 Their fingerprint is written in the load's own transaction, so the tables and their
@@ -12,34 +15,55 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 
 import transforms
 from epireport.config import TownshipConfig
+from epireport.settings import Resources
 from transforms.discover import InboxFile
 from transforms.ingest import IngestLedger
 
 FINGERPRINT_TABLE = "ingest_fingerprint"
+TRANSFORMS_DIR = Path(transforms.__file__).parent
 # Bump when the meaning of stored tables changes in a way the source hash cannot see.
 FINGERPRINT_VERSION = "1"
 
 
+# Files whose content decides a stored table or a check: code, queries, suites, registry.
+CODE_SUFFIXES = frozenset({".py", ".sql", ".yaml"})
+
+
 def code_digest(folders: Iterable[Path]) -> str:
-    """Every source file that decides what ingest stores: a change to any re-reads the inbox."""
+    """Every source file under the folders: a change to any one changes the digest."""
     digest = hashlib.sha256()
     for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.suffix in {".py", ".sql"}):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix in CODE_SUFFIXES):
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 def ingest_code_folders(models_dir: Path) -> tuple[Path, ...]:
-    return (Path(transforms.__file__).parent, models_dir)
+    return (TRANSFORMS_DIR, models_dir)
+
+
+def check_code_folders(resources: Resources) -> tuple[Path, ...]:
+    """What a check's verdict depends on besides its data: suites, queries, our code."""
+    return (TRANSFORMS_DIR, resources.sql_dir, resources.expectations_dir)
+
+
+def result_key(content: str, folders: Iterable[Path], params: Mapping[str, Any]) -> str:
+    """Cache key of a result that is a pure function of ``content`` (a fingerprint of the
+    stored tables, or the figures themselves), the code under ``folders`` and ``params``."""
+    digest = hashlib.sha256(f"{content}\0{code_digest(folders)}\0".encode())
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def inbox_fingerprint(
