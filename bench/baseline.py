@@ -3,7 +3,8 @@
 It reads the same raw files, finds the ID / status / dose / date columns by keyword, and
 computes V60_1 coverage in one SQL statement: no header aliases, no refusal accounting,
 no quality checks, no report. Its figure may differ from the pipeline's by the rows a
-careful reader refuses; the point is the time.
+careful reader refuses; the point is the time. It imports nothing from transforms/ or
+flows/, so that it stays the cost of the task done plainly.
 """
 
 from __future__ import annotations
@@ -110,4 +111,13 @@ def baseline_coverage(inbox: Path, cutoff: dt.date) -> dict[str, float]:
         params={"cutoff": cutoff},
     ).fetchall()[0]
     p60, v60 = row
+    return {"p60": p60, "v60_dose1": v60, "v60_dose1_pct": round(100 * v60 / p60, 2)}
+
+
+def baseline_county(inboxes: list[tuple[Path, dt.date]]) -> dict[str, float]:
+    """V60_1 coverage of a county: each township's inbox on its own, counts added, as a
+    county roll-up counts (a person is counted by the township whose roster has them)."""
+    figures = [baseline_coverage(inbox, cutoff) for inbox, cutoff in inboxes]
+    p60 = sum(f["p60"] for f in figures)
+    v60 = sum(f["v60_dose1"] for f in figures)
     return {"p60": p60, "v60_dose1": v60, "v60_dose1_pct": round(100 * v60 / p60, 2)}

@@ -1,21 +1,115 @@
-"""One measured pipeline run in its own process, so that its peak RSS is its own.
+"""One measured run in its own process, so that its peak RSS is its own.
 
-Prints one JSON line: flow run id, wall seconds, peak RSS in MB, and the baseline's
-figures and seconds on the same inbox.
+The pipeline is the township flow (a township file) or the county flow (a county file,
+townships on threads). Prints one JSON line: the top flow run's id and state, wall
+seconds, peak RSS in MB; for the baseline, its figures on the same raw files.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import resource
+import threading
 import time
+import uuid
 from pathlib import Path
 
-from bench.baseline import baseline_coverage
-from epireport.config import load_config
+import psutil
+
+from bench.baseline import baseline_county, baseline_coverage
+from epireport.config import load_config, load_county
 from epireport.settings import configure_prefect_environment
+
+RUN_DATE = dt.date(2026, 11, 29)
+
+
+class TreeRss(threading.Thread):
+    """Peak of the summed RSS of this process and all its descendants (the reader pools'
+    forkserver workers are grandchildren, whose peaks ru_maxrss never sees while the run
+    lasts). Sampled, so a spike shorter than `every` can slip by; pages shared between
+    processes count once per process."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.every, self.peak = every, 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._done.wait(self.every):
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # ended since the listing
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> float:
+        """Stop sampling; the peak in MB."""
+        self._done.set()
+        self.join()
+        return self.peak / 2**20
+
+
+def _top_flow_run(tag: str):
+    """The flow run this process started (tagged `tag`, no parent), read from the API: the
+    county flow returns a path, not a state, and raises when a township fails."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterParentTaskRunId,
+        FlowRunFilterTags,
+    )
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                tags=FlowRunFilterTags(all_=[tag]),
+                parent_task_run_id=FlowRunFilterParentTaskRunId(is_null_=True),
+            )
+        )
+    if len(runs) != 1:
+        raise RuntimeError(f"expected one flow run tagged {tag}, found {len(runs)}")
+    return runs[0]
+
+
+def run_pipeline(flow: str, inbox: Path, config: Path, out: Path) -> dict[str, object]:
+    """Run the township or county flow; its top flow run's id, state and whether it completed."""
+    from prefect import tags
+
+    tag = f"bench-{uuid.uuid4().hex[:12]}"
+    error = ""
+    with tags(tag):
+        try:
+            if flow == "county":
+                from flows.county_report import county_report
+
+                county_report(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE,
+                              task_runner="threads")  # fmt: skip
+            else:
+                from flows.township_report import township_report
+
+                township_report(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE)
+        except Exception as e:  # the flow run's state says it; keep the message too
+            error = f" ({type(e).__name__}: {str(e)[:500]})"
+    run = _top_flow_run(tag)
+    return {
+        "flow_run_id": str(run.id),
+        "completed": run.state.is_completed(),
+        "state": f"{run.state.type.value}: {run.state.message or ''}{error}",
+    }
+
+
+def _reap_forkserver() -> None:
+    """Stop the reader pools' forkserver and wait for it, so that its peak and its
+    (already reaped) workers' peaks enter RUSAGE_CHILDREN. Private API, bench only."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    if server is not None and hasattr(server, "_stop"):
+        server._stop()
 
 
 def main() -> None:
@@ -24,25 +118,35 @@ def main() -> None:
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--what", choices=["pipeline", "baseline"], required=True)
+    parser.add_argument("--flow", choices=["township", "county"], default="township")
     args = parser.parse_args()
     configure_prefect_environment()
-    config = load_config(args.config)
+    tree = TreeRss()
+    tree.start()
     started = time.perf_counter()
     result: dict[str, object] = {}
     if args.what == "pipeline":
-        from flows.township_report import township_report
-
-        state = township_report(
-            inbox=args.inbox, config_path=args.config, out=args.out,
-            run_date=dt.date(2026, 11, 29), return_state=True,
-        )  # fmt: skip
-        result["flow_run_id"] = str(state.state_details.flow_run_id)
-        result["completed"] = state.is_completed()
-        result["state"] = f"{state.type.value}: {state.message or ''}"
+        result |= run_pipeline(args.flow, args.inbox, args.config, args.out)
+    elif args.flow == "county":
+        _, townships = load_county(args.config)
+        result["figures"] = baseline_county(
+            [(args.inbox / entry.inbox, config.cutoff(RUN_DATE)) for entry, _, config in townships]
+        )
     else:
-        result["figures"] = baseline_coverage(args.inbox, config.cutoff_date or dt.date.today())
+        result["figures"] = baseline_coverage(args.inbox, load_config(args.config).cutoff(RUN_DATE))
     result["wall_s"] = time.perf_counter() - started
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_tree_rss_mb"] = tree.stop()
+    _reap_forkserver()
+    # The largest single process: this one (RUSAGE_SELF; the county's townships are its
+    # threads) or the largest descendant it has waited for (RUSAGE_CHILDREN: the reader
+    # workers, through the forkserver reaped above). ru_maxrss is in KiB on Linux.
+    result["peak_rss_mb"] = (
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        )
+        / 1024
+    )
     print(json.dumps(result))
 
 

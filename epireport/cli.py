@@ -57,7 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     county.add_argument("--config", type=Path, required=True, help="county YAML")
     county.add_argument("--out", type=Path, required=True, help="OUT/<code>/ per township")
     county.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
-    county.add_argument("--task-runner", choices=["threads", "dask"], default="threads")
+    county.add_argument(
+        "--task-runner",
+        choices=["processes", "threads", "dask"],
+        default="threads",
+        help="processes: two townships at once, each in its own process (no shared GIL)",
+    )
     county.add_argument("--dask-address", default=None, help="an existing Dask scheduler")
 
     server = commands.add_parser("server", help="start a local Prefect server and its UI")

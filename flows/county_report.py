@@ -8,12 +8,15 @@ never contend for a lock.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from prefect import flow, get_run_logger, task
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect import flow, get_client, get_run_logger, task
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from epireport.config import load_county
 from epireport.settings import project_resources
@@ -21,7 +24,9 @@ from flows.township_report import township_report
 from transforms.county import render_rollup, rollup, township_figures
 from transforms.publish import frame_to_csv, publish_run
 
-TaskRunnerName = Literal["threads", "dask"]
+TaskRunnerName = Literal["processes", "threads", "dask"]
+# Townships at once on one machine: one per core of the machine this is built for.
+PARALLEL_TOWNSHIPS = 2
 
 
 @task(name="township", task_run_name="township {code}")
@@ -51,6 +56,22 @@ def county_rollup(
     return run_dir / "county_report.txt"
 
 
+@contextlib.contextmanager
+def _api_for_worker_processes() -> Iterator[None]:
+    """Give worker processes this run's Prefect API: they start with this process's
+    environment, and without an API URL each would start a temporary server of its own,
+    whose runs the county run's server never sees."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    with get_client(sync_client=True) as client:
+        os.environ["PREFECT_API_URL"] = str(client.api_url)
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 def _task_runner(name: TaskRunnerName, dask_address: str | None):
     if name == "dask":
         from prefect_dask import DaskTaskRunner
@@ -60,7 +81,9 @@ def _task_runner(name: TaskRunnerName, dask_address: str | None):
         return DaskTaskRunner(
             cluster_kwargs={"n_workers": 2, "processes": False, "dashboard_address": None}
         )
-    return ThreadPoolTaskRunner(max_workers=2)
+    if name == "processes":
+        return ProcessPoolTaskRunner(max_workers=PARALLEL_TOWNSHIPS)
+    return ThreadPoolTaskRunner(max_workers=PARALLEL_TOWNSHIPS)
 
 
 def county_report(
@@ -77,17 +100,18 @@ def county_report(
 
     @flow(name="county-report", flow_run_name=f"{county.county.code}-county", task_runner=runner)
     def run() -> Path:
-        futures = {
-            config.township.code: (
-                config.township.name,
-                run_township.submit(
-                    config.township.code, inbox / entry.inbox, path,
-                    out / config.township.code, run_date,
-                ),
-            )
-            for entry, path, config in townships
-        }  # fmt: skip
-        reports = {code: (name, future.result()) for code, (name, future) in futures.items()}
+        with _api_for_worker_processes():
+            futures = {
+                config.township.code: (
+                    config.township.name,
+                    run_township.submit(
+                        config.township.code, inbox / entry.inbox, path,
+                        out / config.township.code, run_date,
+                    ),
+                )
+                for entry, path, config in townships
+            }  # fmt: skip
+            reports = {code: (name, f.result()) for code, (name, f) in futures.items()}
         cutoff = townships[0][2].cutoff(run_date or dt.date.today())
         return county_rollup(county.county.name, reports, cutoff, out / "county")
 

@@ -1,4 +1,5 @@
-"""A county run: townships as parallel subflows, the roll-up, and the same result on Dask."""
+"""A county run: townships as parallel subflows, the roll-up, and the same result in worker
+processes and on Dask."""
 
 from __future__ import annotations
 
@@ -62,6 +63,17 @@ def test_dask_gives_the_same_county_result(threads_run, county_inbox, tmp_path) 
     report = county_report(
         inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
         task_runner="dask",
+    )  # fmt: skip
+    assert rollup_rows(report) == rollup_rows(threads_report)
+    assert report.read_text(encoding="utf-8") == threads_report.read_text(encoding="utf-8")
+
+
+def test_worker_processes_give_the_same_county_result(threads_run, county_inbox, tmp_path) -> None:
+    """Each township in its own process, reporting to the county run's own Prefect API."""
+    _, threads_report = threads_run
+    report = county_report(
+        inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
+        task_runner="processes",
     )  # fmt: skip
     assert rollup_rows(report) == rollup_rows(threads_report)
     assert report.read_text(encoding="utf-8") == threads_report.read_text(encoding="utf-8")
