@@ -211,10 +211,14 @@ def prepare(size: str) -> tuple[Path, Path, dict]:
     return folder / "inbox", config_path, truth
 
 
-def run_once(what: str, flow: str, inbox: Path, config: Path, out: Path, env: dict) -> dict:
+def run_once(
+    what: str, flow: str, inbox: Path, config: Path, out: Path, env: dict,
+    options: tuple[str, ...] = (),
+) -> dict:  # fmt: skip
     """One measured run (pipeline or baseline) in a fresh process; its JSON line."""
     command = [sys.executable, "-m", "bench.run_once", "--what", what, "--flow", flow,
-               "--inbox", str(inbox), "--config", str(config), "--out", str(out)]  # fmt: skip
+               "--inbox", str(inbox), "--config", str(config), "--out", str(out),
+               *options]  # fmt: skip
     done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"{what} run failed:\n{done.stderr[-3000:]}")
@@ -306,8 +310,9 @@ async def stage_seconds(api_url: str, flow_run_id: str) -> tuple[dict[str, float
     return stages, flows_s
 
 
-def bench_size(size: str, repeat: int, api_url: str, startup_s: float) -> dict:
-    """Run one size `repeat` times; medians of wall and stage seconds, max of peak RSS."""
+def bench_size(size: str, repeat: int, api_url: str, startup_s: float, task_runner: str) -> dict:
+    """Run one size `repeat` times; medians of wall and stage seconds, max of peak RSS.
+    Then once more on the unchanged inbox, as a nightly run with no new file would."""
     inbox, config, truth = prepare(size)
     spec = SIZES[size]
     flow = "county" if spec.is_county else "township"
@@ -315,11 +320,13 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float) -> dict:
            "DO_NOT_TRACK": "1"}  # fmt: skip
     out = DATA / size / "output"
     pipeline, baseline, stages, flows_s = [], [], [], []
+    runner = ("--task-runner", task_runner)
     for _ in range(repeat):
-        # A fresh output folder each time: the township flow reuses the stored tables of an
-        # unchanged inbox (read, normalize and load skipped), and the bench measures reading.
+        # A fresh output folder and --reread each time: an unchanged inbox would otherwise
+        # reuse the stored tables and the checks' cached verdicts, and the bench measures
+        # the whole work.
         shutil.rmtree(out, ignore_errors=True)
-        run = run_once("pipeline", flow, inbox, config, out, env)
+        run = run_once("pipeline", flow, inbox, config, out, env, (*runner, "--reread"))
         if not run["completed"]:
             raise RuntimeError(f"{size}: the pipeline run did not complete: {run['state']}")
         pipeline.append(run)
@@ -327,6 +334,7 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float) -> dict:
         stages.append(run_stages)
         flows_s.append(run_flows_s)
         baseline.append(run_once("baseline", flow, inbox, config, out, env))
+    unchanged = run_once("pipeline", flow, inbox, config, out, env, runner)
     records = truth["dose_records"]
     wall = statistics.median(r["wall_s"] for r in pipeline)
     floor = statistics.median(r["wall_s"] for r in baseline)
@@ -344,6 +352,8 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float) -> dict:
         "truth_v60_dose1_pct": round(100 * truth["V60_1"] / truth["P60"], 2),
         "prefect_startup_s": startup_s,
         "pipeline_wall_s": wall,
+        "task_runner": task_runner if spec.is_county else None,
+        "unchanged_rerun_wall_s": unchanged["wall_s"],
         "stage_s": stage_medians,
         "stage_s_is": "Σ over townships of each one's span" if spec.is_county else "span",
         "stages_total_s": sum(stage_medians.values()),
@@ -372,6 +382,8 @@ def print_table(results: list[dict]) -> None:
         ("files", lambda r: f"{r['files']}"),
         ("Prefect start-up s", lambda r: f"{r['prefect_startup_s']:.1f}"),
         ("pipeline wall s", lambda r: f"{r['pipeline_wall_s']:.1f}"),
+        ("  re-run, inbox unchanged s", lambda r: f"{r['unchanged_rerun_wall_s']:.1f}"),
+        ("townships on", lambda r: r["task_runner"] or "-"),
         ("township flow runs Σ s", lambda r: f"{r['township_flows_s']:.1f}"),
         ("stages (Σ over townships) s", lambda r: ""),
         *[(f"  {s}", lambda r, s=s: f"{r['stage_s'].get(s, 0.0):.2f}") for s in stages],
@@ -400,6 +412,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="township,county,large")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--task-runner", choices=["processes", "threads"], default="processes",
+        help="how a county's townships run: worker processes or threads of one process",
+    )  # fmt: skip
     args = parser.parse_args()
     sizes = args.sizes.split(",")
     if unknown := set(sizes) - set(SIZES):
@@ -412,7 +428,7 @@ def main() -> None:
         print(f"Prefect server started in {startup_s:.1f} s")
         for size in sizes:
             print(f"{size}: {args.repeat} runs", flush=True)
-            result = bench_size(size, args.repeat, api_url, startup_s)
+            result = bench_size(size, args.repeat, api_url, startup_s, args.task_runner)
             stamp = result["when"].replace(":", "")
             (RESULTS / f"{size}-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
             results.append(result)

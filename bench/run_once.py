@@ -1,8 +1,9 @@
 """One measured run in its own process, so that its peak RSS is its own.
 
 The pipeline is the township flow (a township file) or the county flow (a county file,
-townships on threads). Prints one JSON line: the top flow run's id and state, wall
-seconds, peak RSS in MB; for the baseline, its figures on the same raw files.
+townships in worker processes or on threads). Prints one JSON line: the top flow run's
+id and state, wall seconds, peak RSS in MB; for the baseline, its figures on the same raw
+files.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def _top_flow_run(tag: str):
     return runs[0]
 
 
-def run_pipeline(flow: str, inbox: Path, config: Path, out: Path) -> dict[str, object]:
+def run_pipeline(
+    flow: str, inbox: Path, config: Path, out: Path, task_runner: str, reread: bool
+) -> dict[str, object]:
     """Run the township or county flow; its top flow run's id, state and whether it completed."""
     from prefect import tags
 
@@ -87,11 +90,12 @@ def run_pipeline(flow: str, inbox: Path, config: Path, out: Path) -> dict[str, o
                 from flows.county_report import county_report
 
                 county_report(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE,
-                              task_runner="threads")  # fmt: skip
+                              task_runner=task_runner, reread=reread)  # fmt: skip
             else:
                 from flows.township_report import township_report
 
-                township_report(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE)
+                township_report(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE,
+                                reread=reread)  # fmt: skip
         except Exception as e:  # the flow run's state says it; keep the message too
             error = f" ({type(e).__name__}: {str(e)[:500]})"
     run = _top_flow_run(tag)
@@ -119,6 +123,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--what", choices=["pipeline", "baseline"], required=True)
     parser.add_argument("--flow", choices=["township", "county"], default="township")
+    parser.add_argument("--task-runner", choices=["processes", "threads"], default="processes")
+    parser.add_argument("--reread", action="store_true", help="no stored load or cached check")
     args = parser.parse_args()
     configure_prefect_environment()
     tree = TreeRss()
@@ -126,7 +132,9 @@ def main() -> None:
     started = time.perf_counter()
     result: dict[str, object] = {}
     if args.what == "pipeline":
-        result |= run_pipeline(args.flow, args.inbox, args.config, args.out)
+        result |= run_pipeline(
+            args.flow, args.inbox, args.config, args.out, args.task_runner, args.reread
+        )
     elif args.flow == "county":
         _, townships = load_county(args.config)
         result["figures"] = baseline_county(
@@ -137,9 +145,10 @@ def main() -> None:
     result["wall_s"] = time.perf_counter() - started
     result["peak_tree_rss_mb"] = tree.stop()
     _reap_forkserver()
-    # The largest single process: this one (RUSAGE_SELF; the county's townships are its
-    # threads) or the largest descendant it has waited for (RUSAGE_CHILDREN: the reader
-    # workers, through the forkserver reaped above). ru_maxrss is in KiB on Linux.
+    # The largest single process: this one (RUSAGE_SELF; on threads the county's townships
+    # run in it) or the largest descendant it has waited for (RUSAGE_CHILDREN: the township
+    # worker processes, the reader workers through the forkserver reaped above). ru_maxrss
+    # is in KiB on Linux.
     result["peak_rss_mb"] = (
         max(
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

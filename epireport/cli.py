@@ -14,6 +14,7 @@ from epireport.server import run_server
 from epireport.settings import PROJECT_ROOT, configure_prefect_environment
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
+REREAD_HELP = "read every file again even when inbox, config and code are unchanged"
 
 
 def _date(text: str) -> dt.date:
@@ -35,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--reread",
         action="store_true",
-        help="read every file again even when inbox, config and code are unchanged",
+        help=REREAD_HELP,
     )
 
     demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         help="processes: two townships at once, each in its own process (no shared GIL)",
     )
     county.add_argument("--dask-address", default=None, help="an existing Dask scheduler")
+    county.add_argument("--reread", action="store_true", help=REREAD_HELP)
 
     server = commands.add_parser("server", help="start a local Prefect server and its UI")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help="on 127.0.0.1")
@@ -113,6 +115,7 @@ def _county(args: argparse.Namespace) -> int:
         run_date=args.run_date,
         task_runner=args.task_runner,
         dask_address=args.dask_address,
+        reread=args.reread,
     )
     print(f"County report: {report}")
     return 0

@@ -31,10 +31,12 @@ PARALLEL_TOWNSHIPS = 2
 
 @task(name="township", task_run_name="township {code}")
 def run_township(
-    code: str, inbox: Path, config_path: Path, out: Path, run_date: dt.date | None
+    code: str, inbox: Path, config_path: Path, out: Path, run_date: dt.date | None, reread: bool
 ) -> Path:
     """One township's whole report, as a subflow of the county run."""
-    return township_report(inbox=inbox, config_path=config_path, out=out, run_date=run_date)
+    return township_report(
+        inbox=inbox, config_path=config_path, out=out, run_date=run_date, reread=reread
+    )
 
 
 @task(name="county-rollup")
@@ -93,8 +95,11 @@ def county_report(
     run_date: dt.date | None = None,
     task_runner: TaskRunnerName = "threads",
     dask_address: str | None = None,
+    reread: bool = False,
 ) -> Path:
-    """Run every township of a county file, then write the county roll-up; returns its path."""
+    """Run every township of a county file, then write the county roll-up; returns its path.
+
+    ``reread`` reads every township's inbox again even where nothing changed."""
     county, townships = load_county(config_path)
     runner = _task_runner(task_runner, dask_address)
 
@@ -106,7 +111,7 @@ def county_report(
                     config.township.name,
                     run_township.submit(
                         config.township.code, inbox / entry.inbox, path,
-                        out / config.township.code, run_date,
+                        out / config.township.code, run_date, reread,
                     ),
                 )
                 for entry, path, config in townships

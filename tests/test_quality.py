@@ -25,14 +25,18 @@ from transforms.completeness import build_submissions
 from transforms.metrics import MetricParams, compute_metrics
 from transforms.quality import (
     CheckResult,
+    ExpectationSpec,
     QualityGateFailed,
     QualityVerdict,
     SuiteError,
+    SuiteSpec,
     check_figures,
     check_params,
     check_stored_tables,
     load_suites,
+    nanosecond_dates,
     quality_note,
+    run_suites,
 )
 from transforms.quality_docs import QUALITY_PAGE, VERDICT_FILE
 from transforms.vocabulary import QUALITY_NOTES
@@ -305,3 +309,31 @@ def test_critical_failure_keeps_the_previous_report(run: Run, tmp_path: Path) ->
             " from quality_results group by run_id, run_at order by run_at"
         ).fetchall()
     assert [failures > 0 for _, failures in runs] == [False, True]
+
+
+def test_date_checks_see_dates_at_nanosecond_precision_and_still_fail_bad_ones() -> None:
+    """DuckDB's microsecond dates are widened so GX compares them vectorized; the verdict
+    on a date outside its range must stay a failure."""
+    import pandas as pd
+
+    stored = pd.DataFrame(
+        {"day": pd.to_datetime(["2022-01-05", "2023-02-01"]).astype("datetime64[us]"),
+         "n": [1, 2]}
+    )  # fmt: skip
+    frame = nanosecond_dates(stored)
+    assert str(frame["day"].dtype) == "datetime64[ns]" and str(frame["n"].dtype) == "int64"
+    assert frame["day"].tolist() == stored["day"].tolist()
+    spec = SuiteSpec(
+        name="days",
+        table="days",
+        expectations=(
+            ExpectationSpec(
+                "expect_column_values_to_be_between",
+                {"column": "day", "min_value": "$start", "max_value": "$end"},
+                "critical",
+            ),
+        ),
+    )
+    params = {"start": pd.Timestamp("2022-01-01"), "end": pd.Timestamp("2022-12-31")}
+    [result] = run_suites([spec], {"days": frame}, params).results
+    assert not result.success and result.unexpected_count == 1
