@@ -61,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     county.add_argument(
         "--task-runner",
         choices=["processes", "threads", "dask"],
-        default="threads",
-        help="processes: two townships at once, each in its own process (no shared GIL)",
+        default="processes",
+        help="processes (default): two townships at once, each in a process of its own",
     )
     county.add_argument("--dask-address", default=None, help="an existing Dask scheduler")
     county.add_argument("--reread", action="store_true", help=REREAD_HELP)

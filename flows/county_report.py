@@ -1,6 +1,8 @@
 """The county flow: every township's report as a parallel subflow, then the county roll-up.
 
-Townships run on a task runner: threads on this machine by default, or a Dask cluster
+Townships run on a task runner: by default two at a time, each in a worker process of its
+own (Great Expectations and Prefect's own work hold the GIL, so threads of one process
+would mostly take turns), on threads of this process, or on a Dask cluster
 (``task_runner="dask"``: a local cluster, or an existing one at ``dask_address``) when one
 machine is not enough. Each township writes into its own output folder, so their runs
 never contend for a lock.
@@ -93,7 +95,7 @@ def county_report(
     config_path: Path,
     out: Path,
     run_date: dt.date | None = None,
-    task_runner: TaskRunnerName = "threads",
+    task_runner: TaskRunnerName = "processes",
     dask_address: str | None = None,
     reread: bool = False,
 ) -> Path:

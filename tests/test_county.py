@@ -35,14 +35,15 @@ def rollup_rows(report: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def threads_run(county_inbox, tmp_path_factory, prefect_harness) -> tuple[Path, Path]:
-    out = tmp_path_factory.mktemp("county-threads")
+def county_run(county_inbox, tmp_path_factory, prefect_harness) -> tuple[Path, Path]:
+    """The default: each township in a worker process, reporting to this run's Prefect API."""
+    out = tmp_path_factory.mktemp("county")
     return out, county_report(inbox=county_inbox, config_path=COUNTY_CONFIG, out=out,
                               run_date=RUN_DATE)  # fmt: skip
 
 
-def test_county_totals_are_the_townships_sums(threads_run) -> None:
-    out, report = threads_run
+def test_county_totals_are_the_townships_sums(county_run) -> None:
+    out, report = county_run
     sections = {
         code: json.loads((out / code / "latest" / "metrics.json").read_text())["sections"]
         for code in ("baisha", "qingshi")
@@ -58,22 +59,21 @@ def test_county_totals_are_the_townships_sums(threads_run) -> None:
     assert "白沙镇" in text and "青石镇" in text and "7663剂次" in text
 
 
-def test_dask_gives_the_same_county_result(threads_run, county_inbox, tmp_path) -> None:
-    _, threads_report = threads_run
+def test_dask_gives_the_same_county_result(county_run, county_inbox, tmp_path) -> None:
+    _, processes_report = county_run
     report = county_report(
         inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
         task_runner="dask",
     )  # fmt: skip
-    assert rollup_rows(report) == rollup_rows(threads_report)
-    assert report.read_text(encoding="utf-8") == threads_report.read_text(encoding="utf-8")
+    assert rollup_rows(report) == rollup_rows(processes_report)
+    assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
 
 
-def test_worker_processes_give_the_same_county_result(threads_run, county_inbox, tmp_path) -> None:
-    """Each township in its own process, reporting to the county run's own Prefect API."""
-    _, threads_report = threads_run
+def test_threads_give_the_same_county_result(county_run, county_inbox, tmp_path) -> None:
+    _, processes_report = county_run
     report = county_report(
         inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
-        task_runner="processes",
+        task_runner="threads",
     )  # fmt: skip
-    assert rollup_rows(report) == rollup_rows(threads_report)
-    assert report.read_text(encoding="utf-8") == threads_report.read_text(encoding="utf-8")
+    assert rollup_rows(report) == rollup_rows(processes_report)
+    assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
