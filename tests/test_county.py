@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,4 +79,28 @@ def test_threads_give_the_same_county_result(county_run, county_inbox, tmp_path)
         task_runner="threads",
     )  # fmt: skip
     assert rollup_rows(report) == rollup_rows(processes_report)
+    assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
+
+
+def test_the_command_runs_every_township_against_one_temporary_prefect_server(
+    county_run, county_inbox, tmp_path
+) -> None:
+    """`epireport county` with no server: the worker processes must report to the run's own
+    temporary server rather than each start one whose runs the county run never sees."""
+    _, processes_report = county_run
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    command = [
+        sys.executable, "-m", "epireport.cli", "county", "--inbox", str(county_inbox),
+        "--config", str(COUNTY_CONFIG), "--out", str(tmp_path / "out"),
+        "--run-date", RUN_DATE.isoformat(),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = done.stdout + done.stderr
+    assert log.count("Starting temporary server") == 1
+    assert "Flow run 'baisha-2022-12-20'" in log and "Flow run 'qingshi-2022-12-20'" in log
+    report = tmp_path / "out" / "county" / "latest" / "county_report.txt"
     assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
