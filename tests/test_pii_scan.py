@@ -2,12 +2,15 @@
 
 Scanned: every file in the output folder (report txt/md, the docx's text, metrics.json,
 CSVs, the quality page), the DuckDB file's bytes, every log record the run emitted, and
-the run's Prefect artifacts read back through the client.
+the run's Prefect artifacts read back through the client, and the task results Prefect
+persists for its cache (which must be the checks' verdicts and nothing else).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import re
 import zipfile
@@ -53,6 +56,21 @@ def resident_names(inbox: Path, ctx) -> set[str]:
 def windows(text: str, lengths: set[int]) -> set[str]:
     """Every substring of the given lengths: a set lookup per name instead of a search."""
     return {text[i : i + k] for k in lengths for i in range(len(text) - k + 1)}
+
+
+def persisted_results() -> dict[str, str]:
+    """Task results Prefect keeps for its cache (the checks' verdicts), unpacked: each file
+    holds its pickle base64-encoded, which would hide any text from a plain scan."""
+    from prefect.settings import get_current_settings
+
+    storage = Path(get_current_settings().results.local_storage_path)
+    return {
+        f"persisted task result {path.name[:12]}": base64.b64decode(
+            json.loads(path.read_text(encoding="utf-8"))["result"]
+        ).decode("utf-8", errors="ignore")
+        for path in storage.iterdir()
+        if path.is_file()
+    }
 
 
 def file_texts(out: Path) -> dict[str, str]:
@@ -110,6 +128,9 @@ def test_no_id_phone_name_or_key_anywhere(
 
     scanned = {**file_texts(tmp_path), **{f"artifact {i}": t for i, t in enumerate(artifacts)}}
     scanned["log"] = "\n".join(handler.lines)
+    results = persisted_results()
+    assert len(results) >= 2 and all("QualityVerdict" in t for t in results.values())
+    scanned |= results
     for produced in ("report.txt", "report.md", "report.docx", "metrics.json", "index.html"):
         assert any(n.endswith(produced) for n in scanned), produced
     assert any(n.endswith(".csv") for n in scanned)
