@@ -1,13 +1,13 @@
 """Re-running an unchanged inbox reuses what the last load stored, instead of reading it again.
 
-The same holds for the checks: their verdicts are cached by Prefect under a key made of
-what they are computed from (``result_key``), so an unchanged night does not run them again.
-
 The stored tables are a pure function of the inbox files, the township config, the run date
 (future dates and ID ages are judged against it), the person key and our own ingest code.
 Their fingerprint is written in the load's own transaction, so the tables and their
 fingerprint always agree; when the next run's fingerprint is the same, reading, normalizing
 and loading would only rebuild the same tables, and the run goes on from the stored ones.
+
+The same holds for the checks: their verdicts are cached by Prefect under a key made of
+what they are computed from (``result_key``), so an unchanged night does not run them again.
 """
 
 from __future__ import annotations
