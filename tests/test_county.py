@@ -62,21 +62,15 @@ def test_county_totals_are_the_townships_sums(county_run) -> None:
     assert "白沙镇" in text and "青石镇" in text and "7663剂次" in text
 
 
-def test_dask_gives_the_same_county_result(county_run, county_inbox, tmp_path) -> None:
+@pytest.mark.parametrize("task_runner", ["dask", "threads"])
+def test_other_task_runners_give_the_same_county_result(
+    task_runner: str, county_run, county_inbox, tmp_path
+) -> None:
+    """Dask: a local two-worker cluster; threads: the townships in this process."""
     _, processes_report = county_run
     report = county_report(
         inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
-        task_runner="dask",
-    )  # fmt: skip
-    assert rollup_rows(report) == rollup_rows(processes_report)
-    assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
-
-
-def test_threads_give_the_same_county_result(county_run, county_inbox, tmp_path) -> None:
-    _, processes_report = county_run
-    report = county_report(
-        inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
-        task_runner="threads",
+        task_runner=task_runner,
     )  # fmt: skip
     assert rollup_rows(report) == rollup_rows(processes_report)
     assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
