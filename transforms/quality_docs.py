@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import jinja2
 import polars as pl
 
 from transforms.quality import QualityVerdict
+from transforms.render import build_environment
 from transforms.vocabulary import QUALITY_SUITE_LABELS
 
 QUALITY_TEMPLATE = "quality.html.j2"
@@ -99,20 +99,17 @@ def render_quality_docs(
     suites = {}
     for r in verdict.results:
         suites.setdefault(r.suite, []).append(r)
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    page = env.get_template(QUALITY_TEMPLATE).render(
-        township_name=township_name,
-        run=run,
-        verdict=verdict,
-        suites=suites,
-        suite_labels=QUALITY_SUITE_LABELS,
-        history=history,
-        submissions=submissions,
+    page = (
+        build_environment(templates_dir, html=True)
+        .get_template(QUALITY_TEMPLATE)
+        .render(
+            township_name=township_name,
+            run=run,
+            verdict=verdict,
+            suites=suites,
+            suite_labels=QUALITY_SUITE_LABELS,
+            history=history,
+            submissions=submissions,
+        )
     )
     return {QUALITY_PAGE: page, VERDICT_FILE: verdict.summary() + "\n"}

@@ -23,9 +23,10 @@ from transforms.report_model import ReportContext
 REPORT_TEMPLATE = "report.txt.j2"
 
 
-def build_environment(template_dir: Path) -> jinja2.Environment:
-    """A Jinja2 environment for plain-text reports; figures are written by ``fig`` (see
-    ``render_report``), dates and numerals by our filters.
+def build_environment(template_dir: Path, html: bool = False) -> jinja2.Environment:
+    """The Jinja2 environment of every template: plain-text reports (figures written by
+    ``fig``, see ``render_report``; dates and numerals by our filters) or, with ``html``,
+    the escaped quality page.
 
     StrictUndefined turns a misspelt field into an error instead of an empty gap in
     a document read out to the congress.
@@ -33,7 +34,7 @@ def build_environment(template_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # plain text, not HTML
+        autoescape=html,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
