@@ -33,6 +33,7 @@ import yaml
 
 from epireport.config import TownshipConfig, load_config, load_county
 from epireport.demo import generate_inbox, write_config
+from epireport.server import server_command
 from epireport.settings import PROJECT_ROOT
 
 BENCH = PROJECT_ROOT / "bench"
@@ -93,11 +94,7 @@ def prefect_server(home: Path) -> Iterator[tuple[str, float]]:
     home.mkdir(parents=True, exist_ok=True)
     log = (home / "server.log").open("w")
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    server = subprocess.Popen(server_command(port), env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api"
     try:
         for _ in range(240):
