@@ -27,10 +27,9 @@ from transforms.ingest import (
     settle_versions,
 )
 from transforms.ingest_cache import (
-    check_code_folders,
     code_digest,
+    code_folders,
     inbox_fingerprint,
-    ingest_code_folders,
     result_key,
     stored_ingest,
 )
@@ -69,7 +68,7 @@ def fingerprint(
     files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
     resources: Resources,
 ) -> str:  # fmt: skip
-    code = code_digest(ingest_code_folders(resources.models_dir))
+    code = code_digest(code_folders(resources))
     return inbox_fingerprint(files, config, run_date, person_key, code)
 
 
@@ -160,20 +159,19 @@ def _log_checks(stage: str, verdict: QualityVerdict) -> None:
 
 
 def _stored_check_key(_: TaskRunContext, inputs: dict) -> str:
-    folders = check_code_folders(inputs["resources"])
-    return result_key(inputs["fingerprint"], folders, inputs["params"])
+    return result_key(inputs["fingerprint"], inputs["params"])
 
 
 def _figures_check_key(_: TaskRunContext, inputs: dict) -> str:
     figures = inputs["computed"].metrics.model_dump_json()
-    return result_key(figures, check_code_folders(inputs["resources"]), inputs["params"])
+    return result_key(inputs["fingerprint"] + figures, inputs["params"])
 
 
 @task(name="check-stored-data", cache_key_fn=_stored_check_key, persist_result=True)
 def check_stored(
     db_path: Path, resources: Resources, params: dict, fingerprint: str
 ) -> QualityVerdict:
-    """Cached: the verdict is reused while the tables' fingerprint, suites and code stay."""
+    """Cached: the verdict is reused while the fingerprint (tables, code, suites) stays."""
     suites = load_suites(resources.expectations_dir)
     verdict = check_stored_tables(db_path, suites, resources.checks_dir, params)
     fault_point("check")
@@ -190,8 +188,10 @@ def metrics(db_path: Path, resources: Resources, params: MetricParams) -> Comput
 
 
 @task(name="check-metrics", cache_key_fn=_figures_check_key, persist_result=True)
-def check_metrics(computed: ComputedMetrics, resources: Resources, params: dict) -> QualityVerdict:
-    """Cached: the verdict is reused while the figures, suites and code stay."""
+def check_metrics(
+    computed: ComputedMetrics, resources: Resources, params: dict, fingerprint: str
+) -> QualityVerdict:
+    """Cached: the verdict is reused while the fingerprint and the figures stay."""
     verdict = check_figures(computed.metrics, load_suites(resources.expectations_dir), params)
     _log_checks("check metrics", verdict)
     return verdict
@@ -294,7 +294,9 @@ def township_report(
         db_path, resources, params, inputs
     )
     computed = metrics(db_path, resources, MetricParams.from_config(config, cutoff))
-    figures_verdict = check_metrics.with_options(refresh_cache=reread)(computed, resources, params)
+    figures_verdict = check_metrics.with_options(refresh_cache=reread)(
+        computed, resources, params, inputs
+    )
     verdict = record_quality(db_path, resources, run, stored_verdict, figures_verdict)
     _gate(verdict)
     pages = quality_docs(db_path, resources, config.township.name, run, verdict)

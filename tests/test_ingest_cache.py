@@ -12,10 +12,16 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_CONFIG, RUN_DATE
 
-from epireport.settings import PROJECT_ROOT
+from epireport.settings import PROJECT_ROOT, project_resources
 from flows.township_report import township_report
 from transforms.discover import discover_files
-from transforms.ingest_cache import code_digest, inbox_fingerprint, result_key, stored_ingest
+from transforms.ingest_cache import (
+    code_digest,
+    code_folders,
+    inbox_fingerprint,
+    result_key,
+    stored_ingest,
+)
 
 
 def fingerprint_of(inbox: Path, config, **changes) -> str:
@@ -156,19 +162,20 @@ def test_an_unchanged_inbox_skips_reading_and_gives_the_same_report(
 
 
 def test_the_ingest_code_is_part_of_the_fingerprint() -> None:
-    """A change to our own readers must re-read: their folder is among the digested ones."""
-    from transforms.ingest_cache import ingest_code_folders
-
-    folders = ingest_code_folders(PROJECT_ROOT / "sql" / "models")
+    """A change to our own readers or models must re-read: their folders are digested."""
+    folders = code_folders(project_resources())
     assert PROJECT_ROOT / "transforms" in folders
-    assert any(f.name == "models" for f in folders)
+    assert any((PROJECT_ROOT / "sql" / "models").is_relative_to(f) for f in folders)
 
 
 def test_a_result_key_follows_content_code_and_parameters(tmp_path: Path) -> None:
+    """Code reaches a key through the fingerprint, which digests it (suites included)."""
     (tmp_path / "suite.yaml").write_text("table: t\n")
-    key = result_key("tables", [tmp_path], {"cutoff": RUN_DATE})
-    assert key == result_key("tables", [tmp_path], {"cutoff": RUN_DATE})
-    assert key != result_key("other tables", [tmp_path], {"cutoff": RUN_DATE})
-    assert key != result_key("tables", [tmp_path], {"cutoff": RUN_DATE.replace(day=1)})
+    key = result_key("tables" + code_digest([tmp_path]), {"cutoff": RUN_DATE})
+    assert key == result_key("tables" + code_digest([tmp_path]), {"cutoff": RUN_DATE})
+    assert key != result_key("other tables" + code_digest([tmp_path]), {"cutoff": RUN_DATE})
+    assert key != result_key(
+        "tables" + code_digest([tmp_path]), {"cutoff": RUN_DATE.replace(day=1)}
+    )
     (tmp_path / "suite.yaml").write_text("table: u\n")
-    assert key != result_key("tables", [tmp_path], {"cutoff": RUN_DATE})
+    assert key != result_key("tables" + code_digest([tmp_path]), {"cutoff": RUN_DATE})

@@ -7,7 +7,9 @@ fingerprint always agree; when the next run's fingerprint is the same, reading, 
 and loading would only rebuild the same tables, and the run goes on from the stored ones.
 
 The same holds for the checks: their verdicts are cached by Prefect under a key made of
-what they are computed from (``result_key``), so an unchanged night does not run them again.
+the fingerprint and what else they are computed from (``result_key``), so an unchanged
+night does not run them again. One fingerprint covers all our code, SQL and suites, so
+that it alone stands for everything a check depends on besides its parameters.
 """
 
 from __future__ import annotations
@@ -49,19 +51,16 @@ def code_digest(folders: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def ingest_code_folders(models_dir: Path) -> tuple[Path, ...]:
-    return (TRANSFORMS_DIR, models_dir)
-
-
-def check_code_folders(resources: Resources) -> tuple[Path, ...]:
-    """What a check's verdict depends on besides its data: suites, queries, our code."""
+def code_folders(resources: Resources) -> tuple[Path, ...]:
+    """What decides a stored table or a check's verdict besides the data: our code, the
+    models and check queries, the suites."""
     return (TRANSFORMS_DIR, resources.sql_dir, resources.expectations_dir)
 
 
-def result_key(content: str, folders: Iterable[Path], params: Mapping[str, Any]) -> str:
-    """Cache key of a result that is a pure function of ``content`` (a fingerprint of the
-    stored tables, or the figures themselves), the code under ``folders`` and ``params``."""
-    digest = hashlib.sha256(f"{content}\0{code_digest(folders)}\0".encode())
+def result_key(content: str, params: Mapping[str, Any]) -> str:
+    """Cache key of a result that is a pure function of ``content`` (the fingerprint, with
+    the figures where they are checked) and ``params``."""
+    digest = hashlib.sha256(f"{content}\0".encode())
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
