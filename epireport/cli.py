@@ -33,11 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, required=True, help="township master-data YAML")
     run.add_argument("--out", type=Path, required=True, help="output root; runs go to OUT/<R>/")
     run.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
-    run.add_argument(
-        "--reread",
-        action="store_true",
-        help=REREAD_HELP,
-    )
+    run.add_argument("--reread", action="store_true", help=REREAD_HELP)
 
     demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
     demo.add_argument("outdir", type=Path)

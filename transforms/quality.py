@@ -328,19 +328,17 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def import_great_expectations_in_background() -> threading.Thread:
+def import_great_expectations_in_background() -> None:
     """Start importing GX (about three seconds: scipy, marshmallow, its registries) on a
     daemon thread. Called as a run begins, the import overlaps the reads, which leave this
     process idle; the first check then finds the module loaded (Python's import lock makes
     it wait if the import is still going)."""
-    thread = threading.Thread(
+    threading.Thread(
         target=importlib.import_module,
         args=("great_expectations",),
         name="import-great-expectations",
         daemon=True,
-    )
-    thread.start()
-    return thread
+    ).start()
 
 
 def _quiet_context():
