@@ -20,7 +20,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: report test lint clean bench ui
+.PHONY: report test test-fast lint clean bench ui seed-check
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	@echo "Report: $(CURDIR)/$(OUTPUT)/latest/report.txt"
 	@echo "Quality: $$(cat $(OUTPUT)/latest/quality/verdict.txt); read them in $(CURDIR)/$(OUTPUT)/latest/quality/index.html"
 
+# The full suite, as CI runs it. Tests get a Prefect home of their own, never .prefect/.
 test: $(STAMP) | $(CHROMIUM) $(CJK_FONT) $(SOFFICE)
 	$(BIN)/python -m pytest
+
+# The inner loop: no Prefect server, no subprocess, no full flow; hypothesis on few examples.
+test-fast: $(STAMP) | $(CJK_FONT)
+	$(BIN)/python -m pytest -m "not slow" --hypothesis-profile=fast -q
 
 # Without a CJK font the chart would draw empty boxes, so the run stops with a message instead.
 $(CJK_FONT):
@@ -61,6 +66,11 @@ ui: $(STAMP)
 # Benchmarks (not part of `make test`): three inbox sizes, pipeline against bare DuckDB/Polars.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Our templates must copy no sentence of the example report (a check on how we write, run
+# by hand): make seed-check SEED=path/to/the/example-report.txt
+seed-check: $(STAMP)
+	$(BIN)/python -m tools.seed_overlap "$(SEED)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

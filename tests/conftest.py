@@ -1,12 +1,23 @@
-"""Shared fixtures: the demo township, a normalization context, one Prefect test server."""
+"""Shared fixtures: the demo township, a normalization context, one Prefect test server,
+and one full demo run per pytest run.
+
+Tests marked ``slow`` (a Prefect server, a subprocess, a full flow, many hypothesis
+examples) are left out of ``make test-fast``; any test that uses the Prefect test
+server is marked slow here, whatever its module says.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import pytest
+from hypothesis import settings
 
 from epireport.config import TownshipConfig, load_config
 from epireport.demo import DemoInbox, generate_inbox
@@ -14,12 +25,32 @@ from epireport.settings import PROJECT_ROOT, configure_prefect_environment
 from transforms.normalize import NormalizeContext
 from transforms.villages import VillageIndex
 
-# Prefect state of the test session lives in a throw-away folder, analytics off.
-configure_prefect_environment(Path(tempfile.mkdtemp(prefix="epireport-prefect-")))
+# Prefect state of the test session lives in a throw-away folder, analytics off: never the
+# project's .prefect/ (the user's UI database), whatever the environment says.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="epireport-prefect-")
+os.environ.pop("PREFECT_API_URL", None)
+configure_prefect_environment()
+
+# Hypothesis: the full profile for `make test`, a small one for the inner loop
+# (`--hypothesis-profile=fast`). Tests never assert on time, so no deadline.
+settings.register_profile("ci", deadline=None)
+settings.register_profile("fast", max_examples=10, deadline=None)
+settings.load_profile("ci")
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
 # A fixed run date, so that "in the future" means the same thing in every year.
 RUN_DATE = dt.date(2026, 11, 29)
+SLOW_MARKERS = ("e2e", "nightly")
+SLOW_FIXTURES = ("prefect_harness",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if any(item.get_closest_marker(m) for m in SLOW_MARKERS) or any(
+            f in fixtures for f in SLOW_FIXTURES
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +79,53 @@ def demo_inbox(tmp_path_factory, demo_config: TownshipConfig) -> tuple[Path, Dem
     """The generated demo inbox and its truth, written once per session (~14 s); read-only."""
     path = tmp_path_factory.mktemp("demo") / "inbox"
     return path, generate_inbox(path, demo_config)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The session's one full flow run on the demo inbox. Read-only: a test that alters
+    the output or the stored data works on a copy."""
+
+    inbox: Path
+    truth: DemoInbox
+    out: Path
+    report: Path
+    flow_run_id: UUID
+    log_lines: tuple[str, ...]  # every log record the run emitted, for the PII scan
+
+
+@pytest.fixture(scope="session")
+def demo_run(demo_inbox, tmp_path_factory, prefect_harness) -> DemoRun:
+    from flows.township_report import township_report
+
+    inbox, truth = demo_inbox
+    out = tmp_path_factory.mktemp("demo-run") / "output"
+    handler = _Collect()
+    loggers = [logging.getLogger(n) for n in ("", "prefect", "prefect.flow_runs")]
+    loggers.append(logging.getLogger("prefect.task_runs"))
+    for logger in loggers:
+        logger.addHandler(handler)
+    key = os.environ.pop("EPIREPORT_PERSON_KEY", None)  # the demo township's published key
+    try:
+        state = township_report(
+            inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE, return_state=True
+        )
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        if key is not None:
+            os.environ["EPIREPORT_PERSON_KEY"] = key
+    assert state.is_completed(), state.message
+    report = state.result()
+    assert report == out / "2022-12-20" / "report.txt"
+    return DemoRun(inbox, truth, out, report, state.state_details.flow_run_id, tuple(handler.lines))

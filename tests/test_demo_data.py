@@ -25,6 +25,7 @@ import pytest
 
 from epireport.config import FileKind, load_config
 from epireport.demo import DemoFile, DemoInbox, generate_inbox, main_demo_data, write_config
+from epireport.demo.people import age_at
 from transforms import vocabulary
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "demo-township.yaml"
@@ -91,8 +92,8 @@ def parse_day(text: str) -> dt.date | None:
 
 
 def age(id18: str) -> int:
-    born = dt.date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14]))
-    return R.year - born.year - ((R.month, R.day) < (born.month, born.day))
+    """At the cut-off, by the generator's own rule (tests/test_rules.py: the SQL rule's)."""
+    return age_at(dt.date(int(id18[6:10]), int(id18[10:12]), int(id18[12:14])), R)
 
 
 def sheets_of(root: Path, f: DemoFile) -> dict[str, list[list[str]]]:
@@ -146,9 +147,8 @@ def loaded(inbox: DemoInbox, kind: str) -> list[DemoFile]:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoInbox]:
-    root = tmp_path_factory.mktemp("demo") / "inbox"
-    return root, generate_inbox(root, load_config(CONFIG))
+def demo(demo_inbox: tuple[Path, DemoInbox]) -> tuple[Path, DemoInbox]:
+    return demo_inbox
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +179,7 @@ def _digest(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow  # three inboxes, one in a subprocess
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(tmp_path: Path) -> None:
     config = load_config(CONFIG)
     generate_inbox(tmp_path / "a", config, seed=7, persons=2000)

@@ -1,4 +1,5 @@
-"""The whole flow on the generated demo inbox, under Prefect's test harness."""
+"""The whole flow on the generated demo inbox, under Prefect's test harness: the session's
+one demo run (conftest.demo_run), whose outputs these tests only read."""
 
 from __future__ import annotations
 
@@ -7,28 +8,20 @@ import json
 import re
 import shutil
 import subprocess
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import docx
 import pytest
-from conftest import DEMO_CONFIG, RUN_DATE
 from docx.oxml.ns import qn
+from report_fixtures import GOLDEN
 
-from epireport.config import load_config
-from epireport.demo import DemoInbox, generate_inbox
 from epireport.settings import PROJECT_ROOT as ROOT
-from flows.township_report import township_report
 from transforms.documents import CHART_FILE
 from transforms.vocabulary import APPENDIX_COLUMNS, KIND_LABELS, RESERVE_ITEM_LABELS
 
 pytestmark = pytest.mark.e2e
 
-GOLDEN = (
-    "7663剂次", "91.32%", "7275剂次", "86.70%", "18416剂次", "81.89%",
-    "20万余次", "2500多张", "258条", "92000多张", "42000条次", "65000人次",
-)  # fmt: skip
 
 # The generator names its planted refusals in its own words; these are ours.
 ROW_REASONS = {
@@ -50,21 +43,6 @@ FILE_REASONS = {
     "unreadable_workbook": "workbook_unreadable",
     "unknown_header": "unknown_header",
 }
-FULL_ID = re.compile(
-    r"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])[0-9]{5}[0-9Xx](?![0-9])"
-)
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, prefect_harness) -> tuple[DemoInbox, Path]:
-    root = tmp_path_factory.mktemp("e2e")
-    demo = generate_inbox(root / "inbox", load_config(DEMO_CONFIG))
-    out = root / "output"
-    report = township_report(
-        inbox=root / "inbox", config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE
-    )
-    assert report == out / "2022-12-20" / "report.txt"
-    return demo, out
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -73,7 +51,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def test_report_carries_every_golden_figure(demo_run) -> None:
-    _, out = demo_run
+    out = demo_run.out
     report = (out / "latest" / "report.txt").read_text(encoding="utf-8")
     missing = [g for g in GOLDEN if g not in report]
     assert missing == []
@@ -83,7 +61,7 @@ def test_report_carries_every_golden_figure(demo_run) -> None:
 
 
 def test_every_row_is_loaded_refused_or_retired(demo_run) -> None:
-    _, out = demo_run
+    out = demo_run.out
     files = read_csv(out / "latest" / "ingest_summary.csv")
     assert len(files) == 78
     for f in files:
@@ -92,7 +70,7 @@ def test_every_row_is_loaded_refused_or_retired(demo_run) -> None:
 
 
 def test_planted_refusals_are_found_with_file_sheet_row_and_reason(demo_run) -> None:
-    demo, out = demo_run
+    demo, out = demo_run.truth, demo_run.out
     files = read_csv(out / "latest" / "ingest_summary.csv")
     refused_files = {(f["path"], f["refusal_code"]) for f in files if f["status"] == "refused"}
     assert refused_files == {
@@ -116,20 +94,6 @@ def test_planted_refusals_are_found_with_file_sheet_row_and_reason(demo_run) -> 
     assert found == planted
 
 
-def test_no_full_id_number_in_any_output(demo_run) -> None:
-    _, out = demo_run
-    for path in (out / "latest").rglob("*"):
-        if not path.is_file() or path.suffix == ".png":  # the chart draws village rates only
-            continue
-        if path.suffix == ".docx":
-            with zipfile.ZipFile(path) as docx_zip:
-                text = "".join(docx_zip.read(n).decode("utf-8") for n in docx_zip.namelist()
-                               if n.endswith(".xml"))  # fmt: skip
-        else:
-            text = path.read_text(encoding="utf-8")
-        assert not FULL_ID.search(text), path.name
-
-
 # --- the complete report: every section against the generator's own count -----------------
 
 
@@ -150,7 +114,7 @@ def _pct(value: str | float) -> Decimal:
 
 
 def test_vaccination_equals_the_generators_truth(demo_run) -> None:
-    demo, out = demo_run
+    demo, out = demo_run.truth, demo_run.out
     population, truth = demo.truth["population"], demo.truth["vaccination"]
     v = _metrics(out)["sections"]["vaccination"]
     assert (v["p60"], v["p18"], v["p3_11"]) == (
@@ -179,7 +143,7 @@ def test_vaccination_equals_the_generators_truth(demo_run) -> None:
 
 
 def test_the_other_sections_equal_the_generators_truth(demo_run) -> None:
-    demo, out = demo_run
+    demo, out = demo_run.truth, demo_run.out
     t, s = demo.truth, _metrics(out)["sections"]
     assert {k: s["publicity"][k] for k in t["publicity"]} == t["publicity"]
 
@@ -245,7 +209,7 @@ def test_the_other_sections_equal_the_generators_truth(demo_run) -> None:
 
 
 def test_the_report_names_what_the_data_shows_is_wrong(demo_run) -> None:
-    demo, out = demo_run
+    demo, out = demo_run.truth, demo_run.out
     text = _latest(out, "report.txt").read_text(encoding="utf-8")
     assert "【待补充" not in text and "None" not in text
     problems = text[text.index("二、存在的问题") : text.index("三、下来的工作计划")]
@@ -267,7 +231,7 @@ def test_the_report_names_what_the_data_shows_is_wrong(demo_run) -> None:
 
 
 def test_every_figure_in_the_text_is_a_figure_of_metrics_json(demo_run) -> None:
-    _, out = demo_run
+    out = demo_run.out
     text = _latest(out, "report.txt").read_text(encoding="utf-8")
     figures = _metrics(out)["figures"]
     # The notes at the end define figures or report checks; the body is where figures stand.
@@ -300,7 +264,7 @@ def test_every_figure_in_the_text_is_a_figure_of_metrics_json(demo_run) -> None:
 
 
 def test_the_outputs_sit_next_to_the_report(demo_run) -> None:
-    _, out = demo_run
+    out = demo_run.out
     markdown = _latest(out, "report.md").read_text(encoding="utf-8")
     assert markdown.startswith("# 在白沙镇第十七届人民代表大会第三次会议上的政府专项工作报告")
     assert all(g in markdown for g in GOLDEN)
@@ -316,7 +280,7 @@ def _east_asian_font(style) -> str:
 
 
 def test_the_docx_reads_back_as_an_official_document(demo_run) -> None:
-    demo, out = demo_run
+    demo, out = demo_run.truth, demo_run.out
     document = docx.Document(str(_latest(out, "report.docx")))
     section = document.sections[0]
     margins = [section.top_margin, section.bottom_margin, section.left_margin, section.right_margin]
@@ -347,7 +311,7 @@ def test_the_docx_reads_back_as_an_official_document(demo_run) -> None:
 
 
 def test_the_docx_converts_to_pdf_with_libreoffice(demo_run, tmp_path: Path) -> None:
-    _, out = demo_run
+    out = demo_run.out
     soffice = shutil.which("soffice")
     assert soffice, "LibreOffice is needed (make test installs libreoffice-writer-nogui)"
     profile = tmp_path / "profile"  # a fresh LibreOffice profile, not the user's

@@ -77,6 +77,7 @@ def reader():
         yield isolated
 
 
+@pytest.mark.slow  # 300 files through reader worker processes
 @settings(
     max_examples=300,
     deadline=None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 import pytest
@@ -15,7 +15,6 @@ from transforms.ids import (
     ID_BAD_FORMAT,
     ID_EXCEL_FLOAT,
     ID_MISSING,
-    age_at,
     birth_date_from_id,
     check_digit,
     mask_id,
@@ -191,32 +190,6 @@ def test_birth_date_and_sex_come_from_the_id() -> None:
     assert result["sex"].to_list() == ["F", "M", None]
 
 
-@pytest.mark.parametrize(
-    ("birth", "on", "age"),
-    [
-        (date(1949, 12, 31), date(2022, 12, 31), 73),
-        (date(1949, 12, 31), date(2022, 12, 30), 72),
-        (date(1962, 6, 15), date(2022, 6, 15), 60),
-        (date(1962, 6, 15), date(2022, 6, 14), 59),
-        (date(2022, 12, 31), date(2022, 12, 31), 0),
-        (date(2011, 1, 1), date(2022, 12, 31), 11),
-        # Born on 29 February: the birthday is 1 March in a non-leap year.
-        (date(2004, 2, 29), date(2022, 2, 28), 17),
-        (date(2004, 2, 29), date(2022, 3, 1), 18),
-        (date(2004, 2, 29), date(2024, 2, 28), 19),
-        (date(2004, 2, 29), date(2024, 2, 29), 20),
-    ],
-)
-def test_age_at_counts_completed_years(birth: date, on: date, age: int) -> None:
-    result = pl.DataFrame({"birth": [birth]}).select(age_at(pl.col("birth"), on))
-    assert result.item() == age
-
-
-def test_age_at_keeps_nulls() -> None:
-    frame = pl.DataFrame({"birth": [None]}, schema={"birth": pl.Date})
-    assert frame.select(age_at(pl.col("birth"), AS_OF)).item() is None
-
-
 # --- properties ---------------------------------------------------------------------------
 
 _FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
@@ -272,16 +245,3 @@ def test_upgrade_15_to_18_gives_valid_ids(area: str, born: date, sequence: str) 
     assert _normalize([id18, id15]) == [{"id_number": id18, "error": None}] * 2
 
 
-def _birthday_in(year: int, birth: date) -> date:
-    try:
-        return birth.replace(year=year)
-    except ValueError:  # 29 February in a non-leap year
-        return date(year, 3, 1)
-
-
-@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31)), st.integers(0, 800))
-def test_age_at_agrees_with_calendar_arithmetic(birth: date, days_later: int) -> None:
-    on = birth + timedelta(days=days_later * 37)
-    expected = on.year - birth.year - (on < _birthday_in(on.year, birth))
-    result = pl.DataFrame({"birth": [birth]}).select(age_at(pl.col("birth"), on))
-    assert result.item() == expected

@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_fuzz_readers import SEEDS
 
 from transforms.discover import discover_files
 from transforms.isolation import IsolatedReader
+
+pytestmark = pytest.mark.slow  # reader worker processes and a subprocess
 
 # One byte of a valid .xls changed (found by the fuzz test): calamine then asks for
 # ~500 GB and the Rust runtime aborts the process with SIGABRT.

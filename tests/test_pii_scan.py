@@ -1,4 +1,5 @@
-"""No personal data out: scan everything a demo run produced for IDs, phones and names.
+"""No personal data out: scan everything the session's demo run produced for IDs, phones
+and names.
 
 Scanned: every file in the output folder (report txt/md, the docx's text, metrics.json,
 CSVs, the quality page), the DuckDB file's bytes, every log record the run emitted, and
@@ -12,35 +13,17 @@ import asyncio
 import base64
 import contextlib
 import json
-import logging
-import re
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_CONFIG, RUN_DATE
+from personal_data import FULL_ID, PHONE
 
 from epireport.settings import DEMO_PERSON_KEY
-from flows.township_report import township_report
 from transforms.discover import discover_files
 from transforms.ingest import read_file
 
 pytestmark = pytest.mark.e2e
-
-FULL_ID = re.compile(
-    r"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])[0-9]{5}[0-9Xx](?![0-9])"
-)
-# Not inside a longer run of letters and digits: hex file ids and hashes hold digit runs too.
-PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
-
-
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
 
 
 def resident_names(inbox: Path, ctx) -> set[str]:
@@ -107,34 +90,16 @@ async def artifact_texts(flow_run_id) -> list[str]:
     return [str(a.data) + str(a.description or "") for a in artifacts]
 
 
-def test_no_id_phone_name_or_key_anywhere(
-    demo_inbox, ctx, tmp_path, prefect_harness, monkeypatch
-) -> None:
-    inbox, _ = demo_inbox
-    monkeypatch.delenv("EPIREPORT_PERSON_KEY", raising=False)  # the run hashes with the demo key
-    names = resident_names(inbox, ctx)
+def test_no_id_phone_name_or_key_anywhere(demo_run, ctx) -> None:
+    names = resident_names(demo_run.inbox, ctx)
     assert len(names) > 20000  # the scan really has the residents' names to look for
-
-    handler = Collect()
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    logging.getLogger().addHandler(handler)
-    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
-        logging.getLogger(name).addHandler(handler)
-    try:
-        state = township_report(
-            inbox=inbox, config_path=DEMO_CONFIG, out=tmp_path, run_date=RUN_DATE,
-            return_state=True,
-        )  # fmt: skip
-    finally:
-        for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
-            logging.getLogger(name).removeHandler(handler)
-    assert state.is_completed()
-    artifacts = asyncio.run(artifact_texts(state.state_details.flow_run_id))
+    artifacts = asyncio.run(artifact_texts(demo_run.flow_run_id))
     assert len(artifacts) == 5
-    assert len(handler.lines) > 100
+    assert len(demo_run.log_lines) > 100
 
-    scanned = {**file_texts(tmp_path), **{f"artifact {i}": t for i, t in enumerate(artifacts)}}
-    scanned["log"] = "\n".join(handler.lines)
+    out = demo_run.out
+    scanned = {**file_texts(out), **{f"artifact {i}": t for i, t in enumerate(artifacts)}}
+    scanned["log"] = "\n".join(demo_run.log_lines)
     results = persisted_results()
     assert sum("QualityVerdict" in t for t in results.values()) >= 2  # the two checks' verdicts
     assert not [n for n, t in results.items() if "polars" in t or "pandas" in t], "a frame"
@@ -149,7 +114,7 @@ def test_no_id_phone_name_or_key_anywhere(
         found = names & windows(text, {len(n) for n in names})
         assert not found, f"resident names in {label}: {sorted(found)[:5]}"
 
-    database = (tmp_path / "baisha.duckdb").read_bytes()
+    database = (out / "baisha.duckdb").read_bytes()
     assert not FULL_ID.search(database.decode("latin-1")), "full ID number in the DuckDB file"
     sample = sorted(names)[::50]  # every 50th name, each searched in the raw bytes
     assert not [n for n in sample if n.encode() in database], "a resident's name in DuckDB"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import unicodedata
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,9 +24,10 @@ from report_fixtures import (
 )
 
 from epireport.config import load_config
-from epireport.settings import PROJECT_ROOT, project_resources
+from epireport.settings import project_resources
+from tools.seed_overlap import template_prose
 from transforms.indicators import load_registry
-from transforms.render import build_environment, render_report, write_text_atomically
+from transforms.render import build_environment, render_report
 from transforms.report_model import (
     Completeness,
     Deployment,
@@ -39,10 +39,11 @@ from transforms.report_model import (
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
+# The report's sections, one file each, included by the report template.
+SECTIONS = TEMPLATES / "report"
+MAX_TEMPLATE_LINE = 200
 RESOURCES = project_resources()
 REGISTRY = load_registry(RESOURCES.indicators_path, RESOURCES.metrics_dir)
-# The seed report lives in shared/, beside the project (CI lays it there too).
-SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_26a879e6634790b0.txt"
 
 PROBLEMS = ("二、存在的问题", "三、下来的工作计划")
 
@@ -232,58 +233,42 @@ def test_a_misspelt_field_fails_loudly(tmp_path: Path):
         build_environment(tmp_path).get_template("x.j2").render(ctx=context())
 
 
-def _template_prose(pattern: str = "*") -> str:
-    """Template text with Jinja tags and whitespace removed, as a reader would see it."""
-    raw = "".join(p.read_text(encoding="utf-8") for p in sorted(TEMPLATES.glob(pattern)))
-    prose = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", raw, flags=re.DOTALL)
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", prose))
-
-
 def test_templates_write_no_figures():
     # Only the metrics' own names carry digits: 60岁以上, 3至11岁, 24小时.
-    prose = re.sub(r"60岁以上|3至11岁|24小时", "", _template_prose("report.*"))
+    prose = re.sub(
+        r"60岁以上|3至11岁|24小时",
+        "",
+        template_prose([*TEMPLATES.glob("report.*"), *TEMPLATES.glob("report/*.j2")]),
+    )
     assert re.findall(r"\d+", prose) == []
 
 
-def test_templates_copy_no_run_of_the_seed():
-    assert SEED.exists(), f"the seed report is needed beside the project: {SEED}"
-    outline, _, body = SEED.read_text(encoding="utf-8").partition("\n……\n")
-    headings = [line for line in outline.splitlines()[1:] if line.strip()]
-    headings.append(body.strip().splitlines()[0])  # the title, fixed by the spec
-
-    def fold(text: str) -> str:
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
-
-    seed = fold(body)
-    for heading in sorted(map(fold, headings), key=len, reverse=True):
-        seed = seed.replace(heading, "\n")
-    seed = re.sub(r"[\d*_]", "", seed)  # figures and the site's masks
-    template = _template_prose()
-    copied = {
-        run
-        for i in range(len(seed) - 19)
-        if "\n" not in (run := seed[i : i + 20]) and run in template
-    }
-    assert copied == set()
+def test_no_template_line_is_longer_than_200_characters():
+    too_long = [
+        f"{path.relative_to(ROOT)}:{number}: {len(line)} characters"
+        for path in sorted(TEMPLATES.rglob("*"))
+        if path.is_file()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if len(line) > MAX_TEMPLATE_LINE
+    ]
+    assert too_long == [], "template lines over 200 characters:\n" + "\n".join(too_long)
 
 
-def test_write_text_atomically_replaces_and_leaves_no_temp(tmp_path: Path):
-    target = tmp_path / "report.txt"
-    target.write_text("old", encoding="utf-8")
-    write_text_atomically("新的报告\n", target)
-    assert target.read_text(encoding="utf-8") == "新的报告\n"
-    assert os.listdir(tmp_path) == ["report.txt"]
-
-
-def test_a_failed_write_keeps_the_old_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    target = tmp_path / "report.txt"
-    target.write_text("old", encoding="utf-8")
-
-    def crash(*_: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
-        write_text_atomically("new", target)
-    assert target.read_text(encoding="utf-8") == "old"
-    assert os.listdir(tmp_path) == ["report.txt"]
+def test_the_report_is_made_of_section_includes(tmp_path: Path):
+    # Mark where each section file starts and ends, then render the report from the copy.
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    names = sorted(p.relative_to(TEMPLATES).as_posix() for p in SECTIONS.rglob("*.j2"))
+    assert names, f"no section files in {SECTIONS}"
+    for name in names:
+        path = tmp_path / name
+        path.write_text(f"<<{name}>>{path.read_text(encoding='utf-8')}<</{name}>>", "utf-8")
+    # FULL has no quality warning, and 附：数据说明 is only written when there is one.
+    metrics = _with(quality=QualityNote(warnings=("1个村(社区)的花名册存在重复人员,已按一人计。",)))
+    marked = render_report(context(metrics), tmp_path, REGISTRY)
+    assert re.sub(r"<</?[^<>]+>>", "", marked) == _render(metrics)  # the marks change nothing
+    for name in names:
+        found = re.search(rf"<<{re.escape(name)}>>(.*?)<</{re.escape(name)}>>", marked, re.DOTALL)
+        assert found, f"{name} is not included by the report template"
+        text = re.sub(r"<</?[^<>]+>>", "", found.group(1))  # less any section it includes
+        assert text.strip(), f"{name} renders no text"
+        assert text.endswith("\n"), f"{name} does not end its last paragraph with a line break"

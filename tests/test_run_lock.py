@@ -13,6 +13,8 @@ import pytest
 
 from flows.run_lock import LOCK_NAME, RunLocked, run_lock
 
+pytestmark = pytest.mark.slow  # lock holders in subprocesses
+
 # A second process that takes the lock, says so, and keeps it for HOLD seconds.
 HOLDER = """
 import sys, time

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_end_to_end import FULL_ID, GOLDEN
+from personal_data import FULL_ID, PHONE
+from report_fixtures import GOLDEN
 
 from epireport.settings import PROJECT_ROOT
 
@@ -37,7 +38,6 @@ pytestmark = pytest.mark.nightly
 
 CHROMIUM = Path("/usr/bin/chromium")
 KEYS = {f"{kind}-baisha" for kind in ("report", "metrics", "ingest", "quality", "files")}
-PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 LONG_RUNNING = ("make ui", "epireport serve", "prefect worker start")
 RUN_TIMEOUT_SECONDS = 150
 

@@ -97,18 +97,6 @@ def sex_from_id(col: pl.Expr) -> pl.Expr:
     return pl.when(digit % 2 == 1).then(pl.lit("M")).when(digit % 2 == 0).then(pl.lit("F"))
 
 
-def age_at(birth: pl.Expr, on: date) -> pl.Expr:
-    """Completed years (Int32) at ``on``; the birthday itself counts.
-
-    Convention: someone born on 29 February has their birthday on 1 March in
-    non-leap years (born 2004-02-29: 17 on 2022-02-28, 18 on 2022-03-01). This
-    falls out of comparing (month, day) pairs: no non-leap date lies between 02-28 and 03-01.
-    """
-    birth_md = birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)
-    not_reached = (birth_md > on.month * 100 + on.day).cast(pl.Int32)
-    return pl.lit(on.year, dtype=pl.Int32) - birth.dt.year().cast(pl.Int32) - not_reached
-
-
 def normalize_ids(col: pl.Expr, *, as_of: date | None = None) -> pl.Expr:
     """Clean raw ID cells into a Struct {id_number: 18-char string or null, error: reason or null}.
 

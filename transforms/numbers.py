@@ -12,7 +12,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 _HUNDREDTH = Decimal("0.01")
-_FULL_COVERAGE = Decimal("100.00")
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -50,20 +49,6 @@ def round_pct(x: float | Decimal) -> Decimal:
 def rate_pct(x: float | Decimal) -> str:
     """Write a percentage with exactly two decimals, rounded half-up: 91.32%."""
     return f"{round_pct(x)}%"
-
-
-def coverage_pct(numerator: int, denominator: int) -> Decimal:
-    """100 × numerator / denominator, rounded half-up to 2 decimals and capped at 100.00.
-
-    Integer arithmetic keeps the rounding exact. A numerator above its denominator
-    is a data-quality failure reported elsewhere; the figure itself never exceeds 100%.
-    """
-    if denominator <= 0:
-        raise ValueError(f"coverage needs a positive denominator, got {denominator}")
-    if numerator < 0:
-        raise ValueError(f"coverage needs a non-negative numerator, got {numerator}")
-    hundredths = (20_000 * numerator + denominator) // (2 * denominator)
-    return min(Decimal(hundredths).scaleb(-2), _FULL_COVERAGE)
 
 
 def percentage_points(diff: float | Decimal) -> str:

@@ -182,12 +182,19 @@ def _codes(table: dict[str, str]) -> list[str]:
     return sorted(set(table.values()))
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    """The same calendar day ``years`` earlier; 29 February becomes the 28th."""
+# The oldest age the stored persons may have at the cut-off date (expectations/persons.yaml).
+MAX_AGE = 120
+
+
+def oldest_birth(on: dt.date, max_age: int = MAX_AGE) -> dt.date:
+    """The earliest birth date that is at most ``max_age`` at ``on`` by the age rule of
+    sql/models/macros.sql (age_at), which the tests check this against."""
+    years_earlier = on.year - max_age - 1
     try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
+        day = on.replace(year=years_earlier)
+    except ValueError:  # 29 February: a birthday on the 29th is reached on 1 March
+        day = on.replace(year=years_earlier, day=28)
+    return day + dt.timedelta(days=1)
 
 
 def check_params(config: TownshipConfig, cutoff: dt.date, run_date: dt.date) -> dict[str, Any]:
@@ -198,7 +205,7 @@ def check_params(config: TownshipConfig, cutoff: dt.date, run_date: dt.date) -> 
         "period_start": pd.Timestamp(config.period.start),
         "period_end": pd.Timestamp(config.period.end),
         "period_last": pd.Timestamp(min(config.period.end, cutoff)),
-        "oldest_birth": pd.Timestamp(_years_before(cutoff, 121) + dt.timedelta(days=1)),
+        "oldest_birth": pd.Timestamp(oldest_birth(cutoff)),
         "vaccination_start": pd.Timestamp(VACCINATION_START),
         "village_codes": [v.code for v in config.villages],
         "village_count": len(config.villages),

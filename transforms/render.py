@@ -1,10 +1,8 @@
-"""Render the report text from a ReportContext, and write it so a crash never leaves half a file."""
+"""Render the report text from a ReportContext."""
 
 from __future__ import annotations
 
 import functools
-import os
-import secrets
 from pathlib import Path
 
 import jinja2
@@ -58,29 +56,3 @@ def render_report(context: ReportContext, template_dir: Path, registry: Registry
         fig=functools.partial(figure_text, context, registry),
         notes=method_notes(context, registry),
     )
-
-
-def write_text_atomically(text: str, path: Path) -> None:
-    """Write UTF-8 text to path via a synced temp file in the same folder and os.replace.
-
-    Readers see the old file or the new one, never a partial write; a failed write
-    removes its temp file.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # Sync the folder too, so the rename itself survives a power cut.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
