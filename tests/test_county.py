@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -40,16 +41,37 @@ def rollup_rows(report: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@dataclass(frozen=True)
+class CountyRun:
+    out: Path
+    report: Path
+    log: str
+
+
 @pytest.fixture(scope="module")
-def county_run(county_inbox, tmp_path_factory, prefect_harness) -> tuple[Path, Path]:
-    """The default: each township in a worker process, reporting to this run's Prefect API."""
-    out = tmp_path_factory.mktemp("county")
-    return out, county_report(inbox=county_inbox, config_path=COUNTY_CONFIG, out=out,
-                              run_date=RUN_DATE)  # fmt: skip
+def county_run(county_inbox, tmp_path_factory) -> CountyRun:
+    """`epireport county` as a user runs it, with no server: the default runner puts each
+    township in a worker process, which must report to the run's own temporary server."""
+    root = tmp_path_factory.mktemp("county")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(root / "prefect-home")
+    command = [
+        sys.executable, "-m", "epireport.cli", "county", "--inbox", str(county_inbox),
+        "--config", str(COUNTY_CONFIG), "--out", str(root / "out"),
+        "--run-date", RUN_DATE.isoformat(),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = root / "out"
+    return CountyRun(
+        out, out / "county" / "latest" / "county_report.txt", done.stdout + done.stderr
+    )
 
 
-def test_county_totals_are_the_townships_sums(county_run) -> None:
-    out, report = county_run
+def test_county_totals_are_the_townships_sums(county_run: CountyRun) -> None:
+    out, report = county_run.out, county_run.report
     sections = {
         code: json.loads((out / code / "latest" / "metrics.json").read_text())["sections"]
         for code in ("baisha", "qingshi")
@@ -71,39 +93,24 @@ def test_county_totals_are_the_townships_sums(county_run) -> None:
     assert "白沙镇" in text and "青石镇" in text and f"{baisha_doses}剂次" in text
 
 
+def test_the_command_runs_every_township_against_one_temporary_prefect_server(
+    county_run: CountyRun,
+) -> None:
+    """Worker processes that each started a server of their own would report runs the
+    county run never sees."""
+    assert county_run.log.count("Starting temporary server") == 1
+    assert "Flow run 'baisha-2022-12-20'" in county_run.log
+    assert "Flow run 'qingshi-2022-12-20'" in county_run.log
+
+
 @pytest.mark.parametrize("task_runner", ["dask", "threads"])
 def test_other_task_runners_give_the_same_county_result(
-    task_runner: str, county_run, county_inbox, tmp_path
+    task_runner: str, county_run: CountyRun, county_inbox, tmp_path, prefect_harness
 ) -> None:
     """Dask: a local two-worker cluster; threads: the townships in this process."""
-    _, processes_report = county_run
     report = county_report(
         inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
         task_runner=task_runner,
     )  # fmt: skip
-    assert rollup_rows(report) == rollup_rows(processes_report)
-    assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
-
-
-def test_the_command_runs_every_township_against_one_temporary_prefect_server(
-    county_run, county_inbox, tmp_path
-) -> None:
-    """`epireport county` with no server: the worker processes must report to the run's own
-    temporary server rather than each start one whose runs the county run never sees."""
-    _, processes_report = county_run
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    command = [
-        sys.executable, "-m", "epireport.cli", "county", "--inbox", str(county_inbox),
-        "--config", str(COUNTY_CONFIG), "--out", str(tmp_path / "out"),
-        "--run-date", RUN_DATE.isoformat(),
-    ]  # fmt: skip
-    done = subprocess.run(
-        command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    log = done.stdout + done.stderr
-    assert log.count("Starting temporary server") == 1
-    assert "Flow run 'baisha-2022-12-20'" in log and "Flow run 'qingshi-2022-12-20'" in log
-    report = tmp_path / "out" / "county" / "latest" / "county_report.txt"
-    assert report.read_text(encoding="utf-8") == processes_report.read_text(encoding="utf-8")
+    assert rollup_rows(report) == rollup_rows(county_run.report)
+    assert report.read_text(encoding="utf-8") == county_run.report.read_text(encoding="utf-8")

@@ -69,7 +69,7 @@ select
     r.amount,
     r.residents,
     round(r.per_1000, 2) as per_1000,
-    o.other_villages,
+    coalesce(o.other_villages, 0) as other_villages,
     round(o.others_median, 2) as others_median,
     round(s.others_mad, 2) as others_mad,
     case
@@ -77,6 +77,6 @@ select
             then round(0.6745 * (r.per_1000 - o.others_median) / s.others_mad, 2)
     end as modified_z
 from rates as r
-inner join others as o using (village_code, activity)
-inner join spread as s using (village_code, activity)
+left join others as o using (village_code, activity)
+left join spread as s using (village_code, activity)
 order by r.activity, r.village_code;
