@@ -243,5 +243,3 @@ def test_upgrade_15_to_18_gives_valid_ids(area: str, born: date, sequence: str) 
     id18 = upgrade_15_to_18(id15)
     assert id18[:6] == area and id18[6:14] == f"{born:%Y%m%d}" and id18[14:17] == sequence
     assert _normalize([id18, id15]) == [{"id_number": id18, "error": None}] * 2
-
-
