@@ -30,9 +30,9 @@ COUNTY_CONFIG = PROJECT_ROOT / "config" / "demo-county.yaml"
 def county_inbox(tmp_path_factory) -> Path:
     inbox = tmp_path_factory.mktemp("county") / "inbox"
     first = load_config(PROJECT_ROOT / "config/demo-township.yaml")
-    generate_inbox(inbox / "baisha", first, persons=2500, seed=3)
+    generate_inbox(inbox / "baisha", first, persons=1000, villages=5, seed=3)
     second = load_config(PROJECT_ROOT / "config/demo-township-2.yaml")
-    generate_inbox(inbox / "qingshi", second, persons=1500, seed=7)
+    generate_inbox(inbox / "qingshi", second, persons=1000, villages=5, seed=7)
     return inbox
 
 
