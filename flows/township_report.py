@@ -16,7 +16,7 @@ from epireport.faults import fault_point
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
-from transforms.completeness import build_submissions
+from transforms.completeness import build_submissions, require_usable_data
 from transforms.discover import InboxFile, discover_files
 from transforms.ingest import (
     FileRead,
@@ -146,6 +146,7 @@ def submissions(
         "submissions: %d of %d required files received, %d late",
         table["received"].sum(), table.height, (~table["on_time"]).sum(),
     )  # fmt: skip
+    require_usable_data(table)
 
 
 def _log_checks(stage: str, verdict: QualityVerdict) -> None:

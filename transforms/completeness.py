@@ -38,3 +38,27 @@ def build_submissions(
             con.register(name, frame)
         con.execute(sql, {"period_start": period_start, "deadline": deadline})
         return con.sql("select * from submissions").pl()
+
+
+class NoUsableData(RuntimeError):
+    """No village sent a loadable file of some required kind: a report on this inbox would
+    publish zeros as figures, so none is written."""
+
+
+def kinds_nobody_sent(submissions: pl.DataFrame) -> list[str]:
+    """Labels of the required kinds that no village sent a loadable file of, in the master
+    data's order."""
+    by_kind = submissions.group_by("kind", maintain_order=True).agg(
+        pl.col("received").any(), pl.col("kind_label").first()
+    )
+    return by_kind.filter(~pl.col("received"))["kind_label"].to_list()
+
+
+def require_usable_data(submissions: pl.DataFrame) -> None:
+    """Stop the run, in one line a clerk can act on, when a required kind is wholly missing."""
+    missing = kinds_nobody_sent(submissions)
+    if missing:
+        raise NoUsableData(
+            f"收件箱中没有任何村（社区）可用的{'、'.join(missing)}，报告未生成："
+            "请把各村报送的文件放入收件箱后再运行。"
+        )
