@@ -223,12 +223,16 @@ def next_scheduled_start(api: str, deployment_id: uuid.UUID) -> dt.datetime | No
 
 
 @pytest.fixture(scope="module")
-def nightly(tmp_path_factory) -> Iterator[tuple[Shell, dict[str, object]]]:
-    """The README's server and served deployment, one run triggered and finished."""
+def nightly(tmp_path_factory, demo_inbox) -> Iterator[tuple[Shell, dict[str, object]]]:
+    """The README's server and served deployment, one run triggered and finished.
+
+    The session's demo inbox (the same generator, seed and config as `make data/demo-inbox`)
+    is laid where the README's make target puts it, so that the target finds it made."""
     root = tmp_path_factory.mktemp("nightly")
     project, logs = root / "project", root / "logs"
     logs.mkdir()
     copy_project(project)
+    shutil.copytree(demo_inbox[0], project / "data" / "demo-inbox")
     shell = Shell(project, free_port(), logs)
     blocks = readme_blocks()
     assert len(blocks) == 5, "the test knows five blocks: server, serve, run, worker, run"
