@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
+import logging
+import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 
-from epireport.config import ConfigError, load_config, load_county
-from epireport.nightly import DEFAULT_PORT, run_paths, serve
-from epireport.server import run_server
+from epireport.config import ConfigError, check_run_date, load_config, load_county
+from epireport.nightly import DEFAULT_PORT, api_url, check_server, run_paths, serve
+from epireport.server import (
+    ServerNotStarted,
+    ensure_crash_detection,
+    run_server,
+    start_temporary_server,
+)
 from epireport.settings import PROJECT_ROOT, configure_prefect_environment
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
@@ -27,8 +37,14 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="epireport", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument(
+        "--debug", action="store_true", help="on an error, show the traceback and the run log's"
+    )
 
-    run = commands.add_parser("run", help="build the report from an inbox of raw files")
+    run = commands.add_parser(
+        "run", parents=[debug], help="build the report from an inbox of raw files"
+    )
     run.add_argument("--inbox", type=Path, required=True, help="folder of raw village/clinic files")
     run.add_argument("--config", type=Path, required=True, help="township master-data YAML")
     run.add_argument("--out", type=Path, required=True, help="output root; runs go to OUT/<R>/")
@@ -44,12 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--config-out", type=Path, default=None, help="write the matching config")
     demo.add_argument("--truth-out", type=Path, default=None, help="write expected figures (JSON)")
 
-    serve = commands.add_parser("serve", help="run the report on the config's nightly schedule")
+    serve = commands.add_parser(
+        "serve", parents=[debug], help="run the report on the config's nightly schedule"
+    )
     serve.add_argument("--config", type=Path, required=True, help="township master-data YAML")
     serve.add_argument("--inbox", type=Path, default=None, help="default: the config's paths.inbox")
     serve.add_argument("--out", type=Path, default=None, help="default: the config's paths.out")
 
-    county = commands.add_parser("county", help="every township of a county file, and a roll-up")
+    county = commands.add_parser(
+        "county", parents=[debug], help="every township of a county file, and a roll-up"
+    )
     county.add_argument("--inbox", type=Path, required=True, help="one sub-folder per township")
     county.add_argument("--config", type=Path, required=True, help="county YAML")
     county.add_argument("--out", type=Path, required=True, help="OUT/<code>/ per township")
@@ -68,16 +88,144 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UserError(Exception):
+    """Something the user can put right; the message is the one line they read."""
+
+
+def _inbox_problem(inbox: Path) -> str | None:
+    if inbox.is_file():
+        return f"{inbox}：这是文件，不是文件夹；请用 --inbox 指定收件箱文件夹"
+    if not inbox.is_dir():
+        return f"{inbox}：收件箱文件夹不存在，请检查路径"
+    return None
+
+
+def _out_problem(out: Path) -> str | None:
+    """An output path that is, or lies under, a file: the run could write nothing."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if folder.is_dir():
+                return None
+            return f"{folder}：这是文件，不是文件夹；请用 --out 指定一个输出文件夹"
+    return None
+
+
+def _check_paths(inbox: Path, out: Path) -> None:
+    problem = _inbox_problem(inbox) or _out_problem(out)
+    if problem:
+        raise UserError(problem)
+
+
+def _check_writable(out: Path) -> None:
+    """Find a read-only or forbidden output folder now, not after the server's start-up;
+    the OSError is turned into its one line by ``operational_message``."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=out):
+        pass
+
+
+# DuckDB reports a file locked by another process as 'Could not set lock on file "P": … (PID N)'.
+_DUCKDB_LOCK = re.compile(r'Could not set lock on file "(?P<path>[^"]+)".*?PID (?P<pid>\d+)', re.S)
+_DUCKDB_PATH = re.compile(r'file "(?P<path>[^"]+)"')
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def operational_message(error: BaseException, out: Path) -> str | None:
+    """The one line a user reads for an error of the machine around the run, else None.
+
+    Folders that cannot be written, a full disk, an output path that is a file, a DuckDB
+    file held by another program: whatever stage meets them, the user reads the path and
+    what to do, never the library's text. Anything else is a fault of ours (None).
+    """
+    import duckdb
+
+    for cause in _causes(error):
+        if isinstance(cause, OSError):
+            return _os_message(cause.errno, cause.filename or out)
+        if isinstance(cause, duckdb.Error):
+            text = str(cause)
+            if locked := _DUCKDB_LOCK.search(text):
+                return (
+                    f"{locked['path']}：数据库文件正被另一个程序（PID {locked['pid']}）使用；"
+                    "请关闭该程序后重试"
+                )
+            found = _DUCKDB_PATH.search(text)
+            path = found["path"] if found else out
+            for number in (errno.ENOSPC, *_NOT_WRITABLE):
+                if os.strerror(number) in text:
+                    return _os_message(number, path)
+    return None
+
+
+def _os_message(number: int | None, path: object) -> str:
+    if number == errno.ENOSPC:
+        return f"{path}：磁盘空间已满；请腾出空间或换一个输出文件夹后重试"
+    if number in _NOT_WRITABLE:
+        return f"{path}：无法写入（只读或没有权限）；请换一个可写的输出文件夹，或请管理员开放写权限"
+    if number in (errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
+        return (
+            f"{path}：文件和文件夹冲突（应为文件夹处是文件，或相反）；请检查 --out 指定的输出文件夹"
+        )
+    if number == errno.ENOENT:
+        return f"{path}：找不到该文件或文件夹；请检查路径后重试"
+    return f"{path}：读写出错（错误号 {number}）；请检查磁盘和路径后重试"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what it was raised from, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+class _WithoutTraceback(logging.Formatter):
+    """Prefect's log line without the traceback Prefect attaches to a failed task or flow."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def _run_log_to_stdout(debug: bool) -> None:
+    """The run log goes to stdout, stderr keeps the one line of an error; no tracebacks
+    there either unless ``--debug``. Call after Prefect is imported (it sets up logging)."""
+    from prefect.logging.configuration import setup_logging
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    setup_logging()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, PrefectConsoleHandler)]:
+        root.removeHandler(handler)
+        plain = logging.StreamHandler(sys.stdout)
+        plain.setLevel(handler.level)
+        plain.setFormatter(handler.formatter if debug else _WithoutTraceback(handler.formatter))
+        root.addHandler(plain)
+
+
 def _run(args: argparse.Namespace) -> int:
-    if not args.inbox.is_dir():
-        print(f"epireport: inbox folder not found: {args.inbox}", file=sys.stderr)
-        return 2
-    load_config(args.config)
+    _check_paths(args.inbox, args.out)
+    config = load_config(args.config)
+    check_run_date(config, args.run_date or dt.date.today(), args.config)
+    _check_writable(args.out)
     configure_prefect_environment()
+    start_temporary_server()
     from flows.run_lock import RunLocked
     from flows.township_report import township_report
+    from transforms.completeness import NoUsableData
     from transforms.quality import QualityGateFailed
 
+    _run_log_to_stdout(args.debug)
     try:
         report = township_report(
             inbox=args.inbox.resolve(),
@@ -86,24 +234,27 @@ def _run(args: argparse.Namespace) -> int:
             run_date=args.run_date,
             reread=args.reread,
         )
-    except QualityGateFailed as e:
-        print(f"epireport: report not written: {e}", file=sys.stderr)
+    except (QualityGateFailed, NoUsableData) as e:
+        _error(f"报告未生成：{e}")
         return 3
     except RunLocked as e:
-        print(f"epireport: report not written: {e}", file=sys.stderr)
+        _error(f"报告未生成：{e}")
         return 4
     print(f"Report: {report}")
     return 0
 
 
 def _county(args: argparse.Namespace) -> int:
-    if not args.inbox.is_dir():
-        print(f"epireport: inbox folder not found: {args.inbox}", file=sys.stderr)
-        return 2
-    load_county(args.config)
+    _check_paths(args.inbox, args.out)
+    _, townships = load_county(args.config)
+    for _, path, config in townships:
+        check_run_date(config, args.run_date or dt.date.today(), path)
+    _check_writable(args.out)
     configure_prefect_environment()
+    start_temporary_server()
     from flows.county_report import county_report
 
+    _run_log_to_stdout(args.debug)
     report = county_report(
         inbox=args.inbox.resolve(),
         config_path=args.config.resolve(),
@@ -120,40 +271,59 @@ def _county(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     inbox, out = run_paths(config, args.config, args.inbox, args.out)
-    if not inbox.is_dir():
-        print(f"epireport: inbox folder not found: {inbox}", file=sys.stderr)
-        return 2
+    _check_paths(inbox, out)
     configure_prefect_environment()
+    os.environ["PREFECT_API_URL"] = api_url()
+    check_server(os.environ["PREFECT_API_URL"])
+    ensure_crash_detection()
     serve(config, args.config, inbox, out)
     return 0
+
+
+def _error(text: str) -> None:
+    """The one line a user reads on stderr; a message quoting a path or a library's words
+    passes the personal-data mask first."""
+    from transforms.masking import mask_text
+
+    print(f"epireport：{mask_text(text)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "county":
-            return _county(args)
-        if args.command == "server":
-            run_server(args.port)
-            return 0
-        from epireport.demo import main_demo_data
-
-        return main_demo_data(
-            out_dir=args.outdir,
-            seed=args.seed,
-            persons=args.persons,
-            villages=args.villages,
-            config_path=args.config,
-            config_out=args.config_out,
-            truth_out=args.truth_out,
-        )
-    except ConfigError as e:
-        print(f"epireport: {e}", file=sys.stderr)
+        return _command(args)
+    except (ConfigError, UserError, ServerNotStarted) as e:
+        _error(str(e))
         return 2
+    except Exception as e:
+        message = operational_message(e, getattr(args, "out", None) or Path.cwd())
+        if message is None or getattr(args, "debug", False):
+            raise
+        _error(message)
+        return 5
+
+
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return _run(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "county":
+        return _county(args)
+    if args.command == "server":
+        run_server(args.port)
+        return 0
+    from epireport.demo import main_demo_data
+
+    return main_demo_data(
+        out_dir=args.outdir,
+        seed=args.seed,
+        persons=args.persons,
+        villages=args.villages,
+        config_path=args.config,
+        config_out=args.config_out,
+        truth_out=args.truth_out,
+    )
 
 
 if __name__ == "__main__":

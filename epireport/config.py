@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -104,7 +105,7 @@ class Period(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Period:
         if self.end < self.start:
-            raise ValueError("period.end is before period.start")
+            raise ValueError("period.end：结束日期早于 period.start")
         return self
 
 
@@ -130,7 +131,7 @@ class Schedule(_Strict):
     def _five_fields(cls, cron: str) -> str:
         fields = cron.split()
         if len(fields) != 5 or not all(re.fullmatch(r"[0-9A-Za-z*/,-]+", f) for f in fields):
-            raise ValueError(f"'{cron}' is not a cron line of five fields (e.g. '0 2 * * *')")
+            raise ValueError(f"“{cron}”不是五段式 cron 行（例如“0 2 * * *”）")
         return " ".join(fields)
 
     @field_validator("timezone")
@@ -139,7 +140,7 @@ class Schedule(_Strict):
         try:
             zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"'{name}' is no IANA time zone (e.g. Asia/Shanghai)") from e
+            raise ValueError(f"“{name}”不是 IANA 时区名（例如 Asia/Shanghai）") from e
         return name
 
 
@@ -163,8 +164,32 @@ class ReportOptions(_Strict):
     def _not_blank(cls, paragraphs: dict[str, str]) -> dict[str, str]:
         for name, text in paragraphs.items():
             if not text.strip():
-                raise ValueError(f"paragraph '{name}' is empty")
+                raise ValueError(f"段落“{name}”为空")
         return {name: text.strip() for name, text in paragraphs.items()}
+
+
+def _require_unique(field: str, entries: tuple[Village | Clinic, ...], what: str) -> None:
+    """Codes, and names and aliases as matching sees them (folded), each name one entry only."""
+    from transforms.vocabulary import fold  # transforms import this module: import late
+
+    codes: dict[str, int] = {}
+    labels: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        if entry.code in codes:
+            raise ValueError(
+                f"{field}.{i}.code：{what}代码“{entry.code}”与 {field}.{codes[entry.code]} 重复，"
+                "每个代码只能用一次"
+            )
+        codes[entry.code] = i
+        for key, label in (("name", entry.name), *(("aliases", a) for a in entry.aliases)):
+            folded = fold(label)
+            j = labels.get(folded, i)
+            if j != i:
+                raise ValueError(
+                    f"{field}.{i}.{key}：“{label}”已是 {field}.{j}（{entries[j].name}）"
+                    "的名称或别名，一个名称只能指一个单位"
+                )
+            labels[folded] = i
 
 
 class TownshipConfig(_Strict):
@@ -198,38 +223,41 @@ class TownshipConfig(_Strict):
     )
     max_file_mb: float = Field(50, gt=0)
     max_uncompressed_mb: float = Field(200, gt=0)
+    max_cells: int = Field(
+        5_000_000,
+        gt=0,
+        description="cells of a file, each sheet's used range (rows x columns) summed over sheets",
+    )
+    max_csv_line_kb: float = Field(64, gt=0, description="longest line of a CSV file")
+    reader_memory_mb: int = Field(
+        1024, gt=0, description="address space a reader worker may add while reading one file"
+    )
     schedule: Schedule = Field(default_factory=Schedule, description="nightly run (serve)")
     paths: RunPaths | None = Field(None, description="inbox and output of scheduled runs")
 
-    @field_validator("villages")
-    @classmethod
-    def _unique_villages(cls, villages: tuple[Village, ...]) -> tuple[Village, ...]:
-        seen: dict[str, str] = {}
-        for v in villages:
-            for label in (v.code, v.name, *v.aliases):
-                key = label.strip()
-                if key in seen and seen[key] != v.code:
-                    raise ValueError(f"'{key}' names both village {seen[key]} and {v.code}")
-                seen[key] = v.code
-        return villages
+    @model_validator(mode="after")
+    def _unique_villages_and_clinics(self) -> TownshipConfig:
+        _require_unique("villages", self.villages, "村（社区）")
+        _require_unique("clinics", self.clinics, "卫生院（室）")
+        return self
 
     @model_validator(mode="after")
     def _clinic_villages_known(self) -> TownshipConfig:
         codes = {v.code for v in self.villages}
         for i, c in enumerate(self.clinics):
             if c.village_code is not None and c.village_code not in codes:
-                raise ValueError(f"clinics.{i}.village_code '{c.village_code}' is no village code")
+                raise ValueError(f"clinics.{i}.village_code：“{c.village_code}”不是村（社区）代码")
         clinic_codes = {c.code for c in self.clinics}
         for code in self.reserve_quotas:
             if code not in clinic_codes:
-                raise ValueError(f"reserve_quotas.{code} is no clinic code")
+                raise ValueError(f"reserve_quotas.{code}：不是卫生院（室）代码")
         return self
 
     @model_validator(mode="after")
     def _cutoff_inside_period(self) -> TownshipConfig:
         if self.cutoff_date is not None and self.cutoff_date < self.period.start:
             raise ValueError(
-                f"cutoff_date {self.cutoff_date} is before period.start {self.period.start}"
+                f"cutoff_date：截止日期 {self.cutoff_date} 早于 period.start {self.period.start}"
             )
         return self
 
@@ -243,31 +271,85 @@ class TownshipConfig(_Strict):
 
 
 def _describe(err: ValidationError, path: Path) -> str:
-    """One line naming every offending field, e.g. ``villages.3.code: String should match…``."""
-    problems = [
-        f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors()
-    ]
-    return f"{path}: invalid config: " + "; ".join(problems)
+    """One line naming every offending field, e.g. ``villages.3.code：String should match…``.
+
+    Validators of a whole model name the field in their message (their location is empty);
+    pydantic's "Value error, " prefix is left out.
+    """
+    problems = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"])
+        message = e["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}：{message}" if where else message)
+    return f"{path}：配置文件有误：" + "；".join(problems)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key written twice in one mapping is an error:
+    the plain loader keeps the last value silently, so a pasted block would win unseen."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Hashable] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                continue
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"键“{key}”重复出现，只能写一次", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _validated(model: type[ModelT], path: Path) -> ModelT:
     """Read a YAML mapping and validate it as ``model``; each error is one line naming the field."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}：这是文件夹，不是配置文件；请用 --config 指定 .yaml 文件")
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError as e:
-        raise ConfigError(f"{path}: config file not found") from e
+        raise ConfigError(f"{path}：找不到配置文件，请检查路径") from e
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: cannot read config: {e.problem}{where}") from e
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ConfigError(f"{path}: cannot read config: {e}") from e
+        where = f"（第 {mark.line + 1} 行，第 {mark.column + 1} 列）" if mark else ""
+        raise ConfigError(f"{path}：无法读取配置文件：{e.problem}{where}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}：无法读取配置文件：不是 UTF-8 编码的文本") from e
+    except (OSError, yaml.YAMLError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+        raise ConfigError(f"{path}：无法读取配置文件：{reason}") from e
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: config must be a YAML mapping")
+        raise ConfigError(f"{path}：配置文件须是 YAML 映射（键: 值）")
     try:
         return model.model_validate(raw)
     except ValidationError as e:
         raise ConfigError(_describe(e, path)) from e
+
+
+# How far past the run date a cut-off may lie before it reads as a typing slip in the year.
+CUTOFF_AHEAD_LIMIT = dt.timedelta(days=366)
+
+
+def check_run_date(config: TownshipConfig, run_date: dt.date, path: Path) -> None:
+    """Refuse a run before its cut-off date: its figures would count days not yet lived.
+
+    A cut-off more than a year ahead is named as such, since it is most often a wrong year.
+    """
+    if config.cutoff_date is None or config.cutoff_date <= run_date:
+        return
+    if config.cutoff_date - run_date > CUTOFF_AHEAD_LIMIT:
+        raise ConfigError(
+            f"{path}：cutoff_date：截止日期 {config.cutoff_date} 比运行日期 {run_date} 晚一年以上，"
+            "请检查年份"
+        )
+    raise ConfigError(
+        f"{path}：cutoff_date：运行日期 {run_date} 早于截止日期 {config.cutoff_date}；"
+        "请在截止日期当天或之后运行，或用 --run-date 指定运行日期"
+    )
 
 
 def load_config(path: Path) -> TownshipConfig:
@@ -299,7 +381,7 @@ class CountyConfig(_Strict):
         for label, values in (("inbox", [t.inbox for t in townships]),
                               ("config", [t.config for t in townships])):  # fmt: skip
             if len(set(values)) != len(values):
-                raise ValueError(f"two townships share the same {label}")
+                raise ValueError(f"两个乡镇的 {label} 相同，每个乡镇须各用一个")
         return townships
 
 
@@ -314,8 +396,8 @@ def load_county(
         township_path = (path.parent / entry.config).resolve()
         townships.append((entry, township_path, load_config(township_path)))
     if len({t.cutoff_date for _, _, t in townships}) > 1:
-        raise ConfigError(f"{path}: townships: a county run needs one cutoff_date for all")
+        raise ConfigError(f"{path}：townships：各乡镇配置文件的 cutoff_date 须相同")
     codes = [t.township.code for _, _, t in townships]
     if len(set(codes)) != len(codes):
-        raise ConfigError(f"{path}: townships: two township files share a township.code")
+        raise ConfigError(f"{path}：townships：两个乡镇配置文件的 township.code 相同")
     return county, townships

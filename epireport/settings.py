@@ -22,6 +22,9 @@ PREFECT_DEFAULTS: dict[str, str] = {
     "GX_ANALYTICS_ENABLED": "false",
     # The UI's upgrade banners and sign-up form point outside; a township office stays offline.
     "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    # A heartbeat every 30 s (Prefect's shortest): a killed run is marked Crashed soon after
+    # (epireport/server.py, ensure_crash_detection), not left Running.
+    "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
 }
 # How long a run waits for another run to leave its output folder (flows/run_lock.py).
 RUN_LOCK_WAIT_ENV = "EPIREPORT_RUN_LOCK_WAIT_SECONDS"

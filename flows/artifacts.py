@@ -1,8 +1,9 @@
 """What a run shows in the Prefect UI: the report, its figures, the inbox and the checks.
 
 The payloads are built by pure functions from what the run already wrote or computed
-(report text, metrics, one line per file, check counts) and never from row values, so
-no ID number, name or phone reaches an artifact. Keys are stable per township
+(report text, metrics, one line per file, check counts) and never from row values, and
+every payload passes the mask (``transforms/masking.py``), so no ID number, name or phone
+reaches an artifact, not even in a file's name. Keys are stable per township
 (``report-<code>`` …), so the UI keeps each township's history under one key.
 """
 
@@ -18,15 +19,20 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from transforms.ingest import IngestLedger
+from transforms.masking import Lexicon, mask_listing, mask_text
 from transforms.metrics import ComputedMetrics
 from transforms.quality import QualityVerdict
 
 ARTIFACT_KINDS: tuple[str, ...] = ("report", "metrics", "ingest", "quality", "files")
 # The ingest summary's columns shown in the UI, in this order (no hashes, no file ids).
 INGEST_COLUMNS: tuple[str, ...] = (
-    "path", "kind", "village_code", "status", "rows_read", "rows_loaded",
-    "rows_refused", "rows_retired", "refused_by_reason", "refusal",
+    "path", "kind", "village_code", "status", "rows_in_file", "rows_read", "rows_loaded",
+    "rows_refused", "rows_retired", "rows_layout", "rows_skipped", "refused_by_reason",
+    "refusal",
 )  # fmt: skip
+# How a check's outcome and severity read in the quality artifact (no symbols: plain words).
+CHECK_MARKS: dict[bool, str] = {True: "通过", False: "未通过"}
+SEVERITY_LABELS: dict[str, str] = {"critical": "严重", "warning": "警告"}
 
 
 def artifact_key(kind: str, township_code: str) -> str:
@@ -37,7 +43,8 @@ def artifact_key(kind: str, township_code: str) -> str:
 def report_markdown(report_text: str, township_name: str, cutoff: str) -> str:
     """The report as markdown: a heading, then each line of the text as its own paragraph."""
     paragraphs = [line.strip() for line in report_text.splitlines() if line.strip()]
-    return f"# {township_name} 疫情防控专项工作报告 (截至 {cutoff})\n\n" + "\n\n".join(paragraphs)
+    heading = f"# {township_name}疫情防控专项工作报告（截至{cutoff}）"
+    return mask_text(heading + "\n\n" + "\n\n".join(paragraphs))
 
 
 def _flatten(value: Any, prefix: str) -> Iterable[tuple[str, Any]]:
@@ -58,14 +65,15 @@ def metrics_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
         if fields is None:
             continue
         for name, value in _flatten(fields, ""):
-            rows.append({"section": section, "metric": name, "value": value})
+            shown = mask_text(value) if isinstance(value, str) else value
+            rows.append({"section": section, "metric": name, "value": shown})
     return rows
 
 
-def ingest_rows(files: pl.DataFrame) -> list[dict[str, Any]]:
-    """One row per inbox file: what it was taken for and where its rows went."""
+def ingest_rows(files: pl.DataFrame, lexicon: Lexicon) -> list[dict[str, Any]]:
+    """One row per inbox file: what it was taken for and where its rows went, masked."""
     columns = [c for c in INGEST_COLUMNS if c in files.columns]
-    return files.select(columns).to_dicts()
+    return mask_listing(files.select(columns), lexicon).to_dicts()
 
 
 def quality_markdown(verdict: QualityVerdict) -> str:
@@ -73,24 +81,25 @@ def quality_markdown(verdict: QualityVerdict) -> str:
     lines = [
         f"**{verdict.summary()}**",
         "",
-        "| | severity | table | column | check | failing rows |",
+        "| 结果 | 级别 | 表 | 列 | 检查 | 不符合行数 |",
         "|---|---|---|---|---|---|",
     ]
     for r in verdict.results:
         failing = r.error or (
             f"{r.unexpected_count} / {r.element_count}" if r.unexpected_count is not None else ""
         )
-        mark = "✅" if r.success else ("❌" if r.severity == "critical" else "⚠️")
+        mark = CHECK_MARKS[r.success]
+        severity = SEVERITY_LABELS[r.severity]
         lines.append(
-            f"| {mark} | {r.severity} | {r.table} | {r.column} | {r.expectation} | {failing} |"
+            f"| {mark} | {severity} | {r.table} | {r.column} | {r.expectation} | {failing} |"
         )
-    return "\n".join(lines)
+    return mask_text("\n".join(lines))
 
 
 def files_markdown(run_dir: Path, names: Iterable[str]) -> str:
     """Links to the run's files; ``file://`` because they stay on the machine that ran it."""
     links = [f"- [{name}]({(run_dir / name).resolve().as_uri()})" for name in names]
-    return f"Output folder: `{run_dir.name}`\n\n" + "\n".join(links)
+    return mask_text(f"输出文件夹：`{run_dir.name}`\n\n" + "\n".join(links))
 
 
 @task(name="publish-artifacts")
@@ -101,6 +110,7 @@ def publish_artifacts(
     computed: ComputedMetrics,
     ingest: IngestLedger,
     verdict: QualityVerdict,
+    lexicon: Lexicon,
 ) -> list[str]:
     """Publish the five artifacts of a run; returns their keys."""
     run_dir = report.parent
@@ -109,22 +119,22 @@ def publish_artifacts(
     create_markdown_artifact(
         report_markdown(report.read_text(encoding="utf-8"), township_name, cutoff),
         key=keys["report"],
-        description=f"{township_name} report, cut-off {cutoff}",
+        description=f"{township_name}疫情防控专项工作报告，截至{cutoff}",
     )
     sections = json.loads(computed.metrics.model_dump_json())
     create_table_artifact(
-        metrics_rows(sections), key=keys["metrics"], description="every figure of the report"
+        metrics_rows(sections), key=keys["metrics"], description="报告中的全部数据"
     )
     create_table_artifact(
-        ingest_rows(ingest.files), key=keys["ingest"], description="one line per inbox file"
+        ingest_rows(ingest.files, lexicon), key=keys["ingest"], description="收件箱文件逐一情况"
     )
     create_markdown_artifact(
-        quality_markdown(verdict), key=keys["quality"], description="data-quality checks"
+        quality_markdown(verdict), key=keys["quality"], description="数据质量检查"
     )
     create_markdown_artifact(
         files_markdown(run_dir, sorted(p.name for p in run_dir.iterdir())),
         key=keys["files"],
-        description="the run's output files",
+        description="本次运行的输出文件",
     )
     get_run_logger().info("artifacts: %s", ", ".join(keys.values()))
     return list(keys.values())

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
-from epireport.config import TownshipConfig, load_config
+from epireport.config import TownshipConfig, check_run_date, load_config
 from epireport.faults import fault_point
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
@@ -35,6 +35,7 @@ from transforms.ingest_cache import (
 )
 from transforms.isolation import IsolatedReader
 from transforms.load import load_into_duckdb
+from transforms.masking import Lexicon, mask_label, mask_listing, mask_text, township_lexicon
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
 from transforms.normalize import NormalizeContext
 from transforms.outputs import build_outputs
@@ -87,9 +88,18 @@ def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
     return ledger
 
 
+def _read_task_name() -> str:
+    """The file's path through the mask: task run names are kept in Prefect's database."""
+    from prefect.runtime import task_run
+
+    parameters = task_run.parameters
+    lexicon = township_lexicon(parameters["ctx"].villages)
+    return f"read {mask_label(parameters['file'].relative_path, lexicon)}"
+
+
 @task(
     name="read-file",
-    task_run_name="read {file.relative_path}",
+    task_run_name=_read_task_name,
     retries=2,
     retry_delay_seconds=[1, 5],
     cache_policy=NO_CACHE,
@@ -97,7 +107,7 @@ def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
 def read_one(file: InboxFile, reader: IsolatedReader, ctx: NormalizeContext, limits: Limits):
     """One file, read in a worker process (which enforces the time limit: Prefect does not
     in mapped tasks' threads); its frames stay in memory, never persisted."""
-    return reader.read(file, ctx, limits.max_file_bytes, limits.max_expanded_bytes)
+    return reader.read(file, ctx, limits.max_file_bytes, limits.max_expanded_bytes, limits.shape)
 
 
 @task(name="normalize", timeout_seconds=1800, cache_policy=NO_CACHE)
@@ -105,7 +115,7 @@ def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     logger = get_run_logger()
     result = normalize_reads(settle_versions(reads), ctx)
     fault_point("normalize")
-    for f in result.files.iter_rows(named=True):
+    for f in mask_listing(result.files, township_lexicon(ctx.villages)).iter_rows(named=True):
         if f["status"] == "refused":
             logger.warning("file %s: refused, %s", f["path"], f["refusal"])
         elif f["status"] != "loaded":
@@ -221,13 +231,13 @@ def quality_docs(
 @task(name="render-and-publish")
 def render_and_publish(
     context: ReportContext, ingest: IngestLedger, resources: Resources, out: Path,
-    quality_pages: dict[str, str],
+    quality_pages: dict[str, str], lexicon: Lexicon,
 ) -> Path:  # fmt: skip
     previous = read_previous_metrics(out, context.cutoff_date)
-    files = build_outputs(context, ingest, resources, previous) | quality_pages
+    files = build_outputs(context, ingest, resources, previous, lexicon) | quality_pages
     fault_point("render")
     run_dir = publish_run(out, context.cutoff_date.isoformat(), files)
-    get_run_logger().info("render: report written to %s", run_dir / "report.txt")
+    get_run_logger().info("render: report written to %s", mask_text(str(run_dir / "report.txt")))
     return run_dir / "report.txt"
 
 
@@ -267,6 +277,7 @@ def township_report(
     """
     config = load_config(config_path)
     run_date = run_date or dt.date.today()
+    check_run_date(config, run_date, config_path)
     cutoff = config.cutoff(run_date)
     resources = project_resources()
     person_key, is_demo_key = resolve_person_key(config)
@@ -284,8 +295,10 @@ def township_report(
     ledger = None if reread else reuse_stored(db_path, inputs)
     if ledger is None:
         import_great_expectations_in_background()
-        with IsolatedReader(workers=READER_WORKERS) as reader:
-            limits = Limits.of(config)
+        limits = Limits.of(config)
+        with IsolatedReader(
+            workers=READER_WORKERS, memory_bytes=limits.reader_memory_bytes
+        ) as reader:
             reads = read_one.map(files, unmapped(reader), unmapped(ctx), unmapped(limits))
             ingest = normalize([r.result() for r in reads], ctx)
         load(ingest, db_path, resources, ctx, inputs)
@@ -305,9 +318,14 @@ def township_report(
         computed, metrics=computed.metrics.model_copy(update={"quality": quality_note(verdict)})
     )
     context = ReportContext.from_config(config, computed.metrics, run_date)
-    report = render_and_publish(context, ledger, resources, out, pages)
+    lexicon = township_lexicon(ctx.villages)
+    report = render_and_publish(context, ledger, resources, out, pages, lexicon)
     get_run_logger().info(
-        "quality: %s; read them in %s", verdict.summary(), report.parent / QUALITY_PAGE
+        "quality: %s; read them in %s",
+        verdict.summary(),
+        mask_text(str(report.parent / QUALITY_PAGE)),
     )
-    publish_artifacts(config.township.code, config.township.name, report, computed, ledger, verdict)
+    publish_artifacts(
+        config.township.code, config.township.name, report, computed, ledger, verdict, lexicon
+    )
     return report

@@ -3,7 +3,7 @@ and one full demo run per pytest run.
 
 Tests marked ``slow`` (a Prefect server, a subprocess, a full flow, many hypothesis
 examples) are left out of ``make test-fast``; any test that uses the Prefect test
-server is marked slow here, whatever its module says.
+server or the generated demo inbox is marked slow here, whatever its module says.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
 # A fixed run date, so that "in the future" means the same thing in every year.
 RUN_DATE = dt.date(2026, 11, 29)
 SLOW_MARKERS = ("e2e", "nightly")
-SLOW_FIXTURES = ("prefect_harness",)
+# The Prefect test server; the generated demo inbox (about 12 s to write).
+SLOW_FIXTURES = ("prefect_harness", "demo_inbox")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,6 +52,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             f in fixtures for f in SLOW_FIXTURES
         ):
             item.add_marker(pytest.mark.slow)
+        # Under pytest-xdist (make test: -n 2 --dist loadgroup) a module's tests stay on one
+        # worker, so its module fixtures are built once, and every test of the session's demo
+        # inbox and demo run shares one worker, so they are generated and run once.
+        group = "demo" if "demo_inbox" in fixtures else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,10 @@ def run_stages(inbox: Path, config_path: Path, workdir: Path, run_date: dt.date)
     limits = Limits.of(config)
 
     files = discover_files(inbox)
-    reads = [read_file(f, ctx, limits.max_file_bytes, limits.max_expanded_bytes) for f in files]
+    reads = [
+        read_file(f, ctx, limits.max_file_bytes, limits.max_expanded_bytes, limits.shape)
+        for f in files
+    ]
     ingest = normalize_reads(settle_versions(reads), ctx)
     load_counts = load_into_duckdb(ingest, db_path, resources.models_dir, ctx, "golden-stages")
     submissions = build_submissions(

@@ -16,6 +16,7 @@ from flows.artifacts import (
     quality_markdown,
     report_markdown,
 )
+from transforms.masking import VOCABULARY_LEXICON
 from transforms.quality import CheckResult, QualityVerdict
 
 
@@ -37,7 +38,7 @@ def test_keys_are_stable_per_township_and_valid_prefect_keys() -> None:
 def test_report_markdown_keeps_every_line_of_the_text_as_a_paragraph() -> None:
     text = "标题\n\n  一、主要工作情况\n接种7663剂次,接种率91.32%。\n"
     md = report_markdown(text, "白沙镇", "2022-12-20")
-    assert md.startswith("# 白沙镇 疫情防控专项工作报告 (截至 2022-12-20)\n\n")
+    assert md.startswith("# 白沙镇疫情防控专项工作报告（截至2022-12-20）\n\n")
     assert md.endswith("标题\n\n一、主要工作情况\n\n接种7663剂次,接种率91.32%。")
 
 
@@ -62,9 +63,20 @@ def test_ingest_rows_leave_out_hashes_and_internal_ids() -> None:
             "refused_by_reason": ["id_bad_check_digit 1"], "refusal": [None],
         }
     )  # fmt: skip
-    [row] = ingest_rows(files)
+    [row] = ingest_rows(files, VOCABULARY_LEXICON)
     assert "sha256" not in row and "file_id" not in row
     assert row["path"] == "石门村/花名册.xlsx" and row["rows_refused"] == 1
+
+
+def test_ingest_rows_mask_a_file_named_after_a_person() -> None:
+    files = pl.DataFrame(
+        {"path": ["张三18812345678花名册.xlsx"], "refusal": ["第3行：430102199001011234"]}
+    )
+    [row] = ingest_rows(files, VOCABULARY_LEXICON)
+    assert row == {
+        "path": "某某（2字）188******78花名册.xlsx",
+        "refusal": "第3行：4301**********1234",
+    }
 
 
 def test_quality_markdown_shows_the_verdict_and_marks_each_check() -> None:
@@ -73,14 +85,15 @@ def test_quality_markdown_shows_the_verdict_and_marks_each_check() -> None:
     )
     md = quality_markdown(verdict)
     assert md.splitlines()[0] == f"**{verdict.summary()}**"
-    assert "| ✅ | critical |" in md
-    warning_row = "| ⚠️ | warning | persons | person_id | expect_column_values_to_not_be_null |"
+    assert "| 通过 | 严重 |" in md
+    warning_row = "| 未通过 | 警告 | persons | person_id | expect_column_values_to_not_be_null |"
     assert f"{warning_row} 3 / 100 |" in md
-    assert "| ❌ | critical |" in md
+    assert "| 未通过 | 严重 |" in md
+    assert not re.search(r"[\u2600-\u27bf\U0001f300-\U0001faff]", md), "a symbol or emoji"
 
 
 def test_files_markdown_links_each_output_file(tmp_path: Path) -> None:
     run_dir = tmp_path / "2022-12-20"
     md = files_markdown(run_dir, ["metrics.json", "report.txt"])
     assert f"- [report.txt]({(run_dir / 'report.txt').as_uri()})" in md
-    assert md.startswith("Output folder: `2022-12-20`")
+    assert md.startswith("输出文件夹：`2022-12-20`")

@@ -28,9 +28,9 @@ def broken_yaml(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("make_config", "make_inbox", "named"),
     [
-        (lambda t: DEMO_CONFIG, lambda t: t / "no-such-inbox", "inbox folder not found"),
-        (lambda t: t / "absent.yaml", lambda t: t, "config file not found"),
-        (broken_yaml, lambda t: t, "cannot read config"),
+        (lambda t: DEMO_CONFIG, lambda t: t / "no-such-inbox", "收件箱文件夹不存在"),
+        (lambda t: t / "absent.yaml", lambda t: t, "找不到配置文件"),
+        (broken_yaml, lambda t: t, "无法读取配置文件"),
         (
             lambda t: township_variant(t, lambda d: d["clinics"][2].update(village_code="77")),
             lambda t: t,

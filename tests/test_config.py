@@ -47,11 +47,11 @@ def test_invalid_config_names_the_field(tmp_path, change, named: str) -> None:
 
 
 def test_missing_and_unreadable_files(tmp_path) -> None:
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="找不到配置文件"):
         load_config(tmp_path / "absent.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("township: [unclosed", encoding="utf-8")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="无法读取配置文件"):
         load_config(broken)
 
 
@@ -65,6 +65,6 @@ def test_county_file_errors_are_one_line_naming_the_field(tmp_path) -> None:
     assert "townships" in str(error.value)
     assert len(str(error.value).splitlines()) == 1
     county.write_text("county: [", encoding="utf-8")
-    with pytest.raises(ConfigError, match="at line 1, column 10") as error:  # after "county: ["
+    with pytest.raises(ConfigError, match="第 1 行，第 10 列") as error:  # after "county: ["
         load_county(county)
     assert len(str(error.value).splitlines()) == 1

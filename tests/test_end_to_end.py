@@ -67,6 +67,8 @@ def test_every_row_is_loaded_refused_or_retired(demo_run) -> None:
     for f in files:
         parts = int(f["rows_loaded"]) + int(f["rows_refused"]) + int(f["rows_retired"])
         assert int(f["rows_read"]) == parts, f["path"]
+        counted = parts + int(f["rows_layout"]) + int(f["rows_skipped"])
+        assert int(f["rows_in_file"]) == counted, f["path"]
 
 
 def test_planted_refusals_are_found_with_file_sheet_row_and_reason(demo_run) -> None:

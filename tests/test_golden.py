@@ -25,8 +25,10 @@ from epireport.config import load_config
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "expected.json").is_file())
-FILE_FIELDS = ("status", "kind", "village_code", "refusal_code", "rows_read", "rows_loaded",
-               "rows_refused", "rows_retired")  # fmt: skip
+FILE_FIELDS = (
+    "status", "kind", "village_code", "refusal_code", "rows_in_file", "rows_read", "rows_loaded",
+    "rows_refused", "rows_retired", "rows_layout", "rows_skipped",
+)  # fmt: skip
 
 
 def _module(path: Path) -> ModuleType:
@@ -155,7 +157,12 @@ def compare(expected: Any, actual: Any, where: str, problems: list[tuple[str, st
 
 
 def _files(result: StagesResult) -> dict[str, dict]:
-    return {f["path"]: f for f in result.ingest.files.iter_rows(named=True)}
+    """File lines by path; a file holding several kinds has a line per kind, ``path#kind``."""
+    lines = list(result.ingest.files.iter_rows(named=True))
+    paths = [f["path"] for f in lines]
+    return {
+        f["path"] if paths.count(f["path"]) == 1 else f"{f['path']}#{f['kind']}": f for f in lines
+    }
 
 
 def _refused_rows(result: StagesResult) -> list[dict]:
@@ -184,6 +191,9 @@ def problems_of(case: str, result: StagesResult) -> list[tuple[str, str]]:
         accounted = f["rows_loaded"] + f["rows_refused"] + f["rows_retired"]
         if f["rows_read"] != accounted:
             problems.append((f"files[{path}]", f"rows read {f['rows_read']} != {accounted}"))
+        counted = f["rows_read"] + f["rows_layout"] + f["rows_skipped"]
+        if f["rows_in_file"] != counted:
+            problems.append((f"files[{path}]", f"rows in file {f['rows_in_file']} != {counted}"))
     if "files" in expected:
         wanted = {k for k in expected["files"] if not k.startswith("_")}
         if wanted != set(files):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from transforms.layout import HeaderProblem, find_header, is_instruction_sheet, locate_table
+from transforms.layout import HeaderProblem, find_header, locate_table, skip_reason
 from transforms.read import RawSheet
 
 
@@ -93,7 +93,22 @@ def test_title_rows_blank_rows_and_footers_are_not_data() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"), [("填表说明", True), ("说明", True), ("一组", False)]
+    ("name", "rows", "expected"),
+    [
+        ("填表说明", [["请按模板填写"], ["身份证号码请填写18位"]], "instruction_sheet"),
+        ("说明", [["本表由村委会填写"]], "instruction_sheet"),
+        ("一组", [["食堂采购"], ["品名", "单价"]], "unknown_header"),
+        ("花名册（说明后填写）", [ROSTER_HEADER, ["一组", "甲", "1", None, "在家"]], None),
+    ],
 )
-def test_instruction_sheets(name: str, expected: bool) -> None:
-    assert is_instruction_sheet(name) is expected
+def test_a_sheet_is_skipped_by_its_content_never_by_its_name(
+    name: str, rows: list[list[str | None]], expected: str | None
+) -> None:
+    sheet = RawSheet(name=name, cells=grid(rows).cells)
+    located = locate_table(sheet)
+    if expected is None:
+        assert not isinstance(located, HeaderProblem)
+        assert located.rows.height == 1
+    else:
+        assert isinstance(located, HeaderProblem)
+        assert skip_reason(sheet, located).code == expected

@@ -81,7 +81,7 @@ def test_schedule_is_configurable(demo_config: TownshipConfig, tmp_path: Path) -
 def test_a_bad_schedule_is_refused_naming_the_field(
     demo_config: TownshipConfig, tmp_path: Path, schedule: dict, field: str
 ) -> None:
-    with pytest.raises(ConfigError, match=re.escape(f"{field}: ")):
+    with pytest.raises(ConfigError, match=re.escape(f"{field}：")):
         load_config(with_changes(demo_config, tmp_path, schedule=schedule))
 
 

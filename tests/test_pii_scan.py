@@ -1,10 +1,14 @@
-"""No personal data out: scan everything the session's demo run produced for IDs, phones
-and names.
+"""No personal data out: scan everything a run produced for IDs, phones and names.
 
-Scanned: every file in the output folder (report txt/md, the docx's text, metrics.json,
-CSVs, the quality page), the DuckDB file's bytes, every log record the run emitted, and
-the run's Prefect artifacts read back through the client, and the task results Prefect
-persists (the checks' verdicts, and the exceptions of failed checks: never a frame).
+Two runs are scanned. The session's demo run: every file in the output folder (report
+txt/md, the docx's text, metrics.json, CSVs, the quality page), the DuckDB file's bytes,
+every log record the run emitted, the run's Prefect artifacts read back through the
+client, and the task results Prefect persists (the checks' verdicts, and the exceptions of
+failed checks: never a frame). And a planted run: the demo inbox plus files that hold full
+IDs, phones and names in every column of every kind, in file and sheet names, title rows,
+footers and a CSV the parser refuses (``personal_data.plant_inbox``), run by the flow and
+by ``epireport run`` in a subprocess; scanned as above, plus the Prefect database of the
+test server and the command's console output.
 """
 
 from __future__ import annotations
@@ -13,13 +17,21 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
+import os
+import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from personal_data import FULL_ID, PHONE
+from conftest import DEMO_CONFIG, RUN_DATE
+from personal_data import FULL_ID, PHONE, Planted, plant_inbox, raw_text
 
-from epireport.settings import DEMO_PERSON_KEY
+from epireport.config import load_config
+from epireport.demo import generate_inbox
+from epireport.settings import DEMO_PERSON_KEY, PROJECT_ROOT
 from transforms.discover import discover_files
 from transforms.ingest import read_file
 
@@ -118,3 +130,121 @@ def test_no_id_phone_name_or_key_anywhere(demo_run, ctx) -> None:
     assert not FULL_ID.search(database.decode("latin-1")), "full ID number in the DuckDB file"
     sample = sorted(names)[::50]  # every 50th name, each searched in the raw bytes
     assert not [n for n in sample if n.encode() in database], "a resident's name in DuckDB"
+
+
+# Long before the demo files: a planted roster never replaces a village's real one, so the
+# run completes and publishes everything there is to scan.
+PLANTED_MTIME = 946684800  # 2000-01-01
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def planted_inbox(target: Path) -> tuple[Path, Planted]:
+    """A small demo inbox (five villages, so that the run is quick) with the planted files."""
+    inbox = target / "inbox"
+    generate_inbox(inbox, load_config(DEMO_CONFIG), persons=1000, villages=5, seed=5)
+    planted = plant_inbox(inbox)
+    for path in (inbox / "planted").iterdir():
+        os.utime(path, (PLANTED_MTIME, PLANTED_MTIME))
+    return inbox, planted
+
+
+def _unescaped(text: str) -> str:
+    """JSON columns of Prefect's database may hold non-ASCII text as \\uXXXX escapes."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def prefect_database_text() -> str:
+    """Every byte of the test server's SQLite database and its write-ahead log, as text."""
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    database = Path(PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split("///", 1)[1])
+    files = [p for p in database.parent.glob(database.name + "*") if p.is_file()]
+    assert database in files
+    text = "".join(p.read_bytes().decode("utf-8", errors="ignore") for p in files)
+    return text + _unescaped(text)
+
+
+def assert_nothing_found(
+    planted: Planted, scanned: dict[str, str], planted_only: frozenset[str] = frozenset()
+) -> None:
+    """No planted value anywhere; no ID- or phone-shaped number either, except in the texts
+    named by ``planted_only``."""
+    for label, text in scanned.items():
+        found = planted.found_in(text)
+        assert not found, f"planted personal data in {label}: {sorted(found)[:5]}"
+        if label in planted_only:
+            continue
+        for what, pattern in (("full ID number", FULL_ID), ("phone number", PHONE)):
+            match = pattern.search(text)
+            where = text[max(0, match.start() - 80) : match.end() + 40] if match else ""
+            assert not match, f"{what} in {label}: {where!r}"
+
+
+@pytest.mark.slow  # two full runs, one of them `epireport run` in a subprocess
+def test_planted_personal_data_is_found_in_no_output_log_database_or_console(
+    tmp_path: Path, prefect_harness
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.township_report import township_report
+
+    inbox, planted = planted_inbox(tmp_path)
+    # Not vacuous: the same scan finds every planted value in the raw inbox.
+    assert planted.found_in(raw_text(inbox)) == planted.ids | planted.phones | planted.names
+
+    out = tmp_path / "output"
+    handler = _Lines()
+    loggers = [logging.getLogger(n) for n in ("", "prefect", "prefect.flow_runs")]
+    loggers.append(logging.getLogger("prefect.task_runs"))
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        state = township_report(
+            inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE, return_state=True
+        )
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    assert state.is_completed(), state.message
+    log = "\n".join(handler.lines)
+    assert "planted/某某（" in log  # the planted files were read, and logged masked
+
+    command = [
+        str(Path(sys.executable).parent / "epireport"), "run", "--inbox", str(inbox),
+        "--config", str(DEMO_CONFIG), "--out", str(tmp_path / "cli-output"),
+        "--run-date", RUN_DATE.isoformat(),
+    ]  # fmt: skip
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    env.pop("EPIREPORT_PERSON_KEY", None)
+    done = subprocess.run(
+        command, env=env, cwd=PROJECT_ROOT, capture_output=True, timeout=600, check=False
+    )
+    console = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0, console[-2000:]
+    assert "planted/某某（" in console
+
+    artifacts = asyncio.run(artifact_texts(state.state_details.flow_run_id))
+    assert len(artifacts) == 5
+    database = prefect_database_text()
+    assert "planted/某某（" in database  # the run's log lines and task names are in it
+    scanned = {
+        **{f"flow output {n}": t for n, t in file_texts(out).items()},
+        **{f"command output {n}": t for n, t in file_texts(tmp_path / "cli-output").items()},
+        **{f"artifact {i}": _unescaped(t) for i, t in enumerate(artifacts)},
+        "flow log": log,
+        "console of epireport run": console,
+        "Prefect database": database,
+    }
+    for name in ("ingest_summary.csv", "refused_rows.csv", "baisha.duckdb"):
+        assert any(label.endswith(name) for label in scanned), name
+    # Prefect's own block catalogue in its database holds example phone numbers (Twilio's
+    # 18001234567), so there only the planted values are searched for.
+    assert_nothing_found(planted, scanned, planted_only=frozenset({"Prefect database"}))

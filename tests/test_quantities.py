@@ -11,8 +11,10 @@ from transforms.quantities import (
     QUANTITY_MISSING,
     QUANTITY_NEGATIVE,
     QUANTITY_NOT_NUMERIC,
+    QUANTITY_TOO_LARGE,
     parse_quantities,
 )
+from transforms.vocabulary import QUANTITY_CEILING
 
 
 def _parse(values: list) -> list[dict]:
@@ -73,7 +75,11 @@ def test_quantities_read_as_whole_numbers(raw: str, quantity: int) -> None:
         ("300-400", QUANTITY_NOT_NUMERIC),
         ("300张纸", QUANTITY_NOT_NUMERIC),
         ("5e3", QUANTITY_NOT_NUMERIC),
-        ("99999999999999999999", QUANTITY_NOT_NUMERIC),
+        ("99999999999999999999", QUANTITY_TOO_LARGE),
+        ("9223372036854775807", QUANTITY_TOO_LARGE),
+        ("1e15", QUANTITY_TOO_LARGE),
+        ("1.5E+15次", QUANTITY_NOT_NUMERIC),
+        ("-99999999999999999999", QUANTITY_NEGATIVE),
         ("张", QUANTITY_NOT_NUMERIC),
     ],
 )
@@ -86,6 +92,6 @@ def test_quantity_is_int64() -> None:
     assert schema["r"] == pl.Struct({"quantity": pl.Int64, "error": pl.String})
 
 
-@given(st.integers(0, 10**12), st.sampled_from(["", "张", "条次", "余", "多份"]))
+@given(st.integers(0, QUANTITY_CEILING), st.sampled_from(["", "张", "条次", "余", "多份"]))
 def test_grouped_numbers_round_trip(n: int, suffix: str) -> None:
     assert _parse([f"{n:,}{suffix}", f"{n}.0", f"约{n}"]) == [{"quantity": n, "error": None}] * 3

@@ -1,14 +1,15 @@
 """Dose labels (剂次) from clinic exports and village lists, mapped to dose numbers.
 
-Coverage counts persons by dose, so a label outside the vocabulary is refused
-rather than guessed; the vocabulary itself lives in ``vocabulary.DOSE_LABELS``.
+Coverage counts persons by dose, so a label outside the vocabulary, or one that could
+name two doses, is refused rather than guessed; the vocabulary itself lives in
+``vocabulary.DOSE_LABELS`` and is read by the one spelling rule (``transforms/spellings.py``).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from transforms.vocabulary import DOSE_LABELS_FOLDED
+from transforms.spellings import DOSE_SPELLINGS, match_spellings
 
 DOSE_MISSING = "dose_missing"
 DOSE_UNKNOWN = "dose_unknown"
@@ -20,25 +21,19 @@ _ZERO_FRACTION = r"^([0-9]+)\.0+$"
 def normalize_doses(col: pl.Expr) -> pl.Expr:
     """Map dose labels to a Struct {dose: Int8 1/2/3 (3 = booster) or null, error: reason or null}.
 
-    Labels are folded as ``vocabulary.fold`` does (NFKC, no whitespace) before lookup.
+    The error is dose_missing, dose_unknown or value_ambiguous.
     """
-    folded, dose = pl.field("folded"), pl.field("dose")
-    # Each step reads the fields of the previous one, so the folding runs once per cell.
-    looked_up = pl.struct(
-        folded=col.cast(pl.String)
+    text = (
+        col.cast(pl.String)
         .str.normalize("NFKC")
         .str.replace_all(r"\s+", "")
         .str.replace(_ZERO_FRACTION, "${1}")
-    ).struct.with_fields(
-        dose=folded.replace_strict(DOSE_LABELS_FOLDED, default=None, return_dtype=pl.Int8)
     )
-    error = (
-        pl.when(folded.is_null() | (folded == ""))
-        .then(pl.lit(DOSE_MISSING))
-        .when(dose.is_null())
-        .then(pl.lit(DOSE_UNKNOWN))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return looked_up.struct.with_fields(result=pl.struct(dose=dose, error=error)).struct.field(
-        "result"
+    text = pl.when(text != "").then(text)
+    matched = match_spellings(text, DOSE_SPELLINGS, DOSE_UNKNOWN)
+    return pl.struct(
+        dose=matched.struct.field("code").cast(pl.Int8),
+        error=pl.coalesce(
+            pl.when(text.is_null()).then(pl.lit(DOSE_MISSING)), matched.struct.field("error")
+        ),
     )

@@ -1,8 +1,11 @@
 """Stage 2: from inbox files to typed rows of each kind, accounting for every row.
 
-For every file: rows read = rows loaded + rows refused, or the whole file is
-refused with a reason. A file whose content was already seen is skipped; a
-village's later submission of the same kind replaces its earlier one.
+Every non-blank row of every sheet is counted where it is read, and each ends up in one
+place: loaded, refused, retired (a repeated or replaced file), layout (title, header and
+footer rows) or skipped (a sheet without a usable table, or a file refused as a whole).
+A workbook may hold several kinds, one per sheet: it gets one line per kind. A file whose
+content was already seen is skipped; a village's later submission of the same kind
+replaces its earlier one.
 """
 
 from __future__ import annotations
@@ -18,9 +21,15 @@ import polars as pl
 from epireport.config import FileKind, TownshipConfig
 from transforms.dates import parse_date
 from transforms.discover import InboxFile
-from transforms.layout import HeaderProblem, SheetTable, is_instruction_sheet, locate_table
+from transforms.layout import (
+    HeaderProblem,
+    SheetTable,
+    count_nonblank,
+    locate_table,
+    skip_reason,
+)
 from transforms.normalize import REFUSED_SCHEMA, NormalizeContext, normalize_kind
-from transforms.read import FileRefused, read_sheets
+from transforms.read import FileRefused, ShapeLimits, read_sheets
 from transforms.vocabulary import REASON_TEXTS, UNIT_MARKERS
 
 # Kinds that carry no village column: the file belongs to one village, named around the table.
@@ -29,13 +38,32 @@ VILLAGE_FILE_KINDS: frozenset[str] = frozenset({"roster", "publicity"})
 RETIRED_STATUSES: frozenset[str] = frozenset({"duplicate", "superseded"})
 # Kinds a village sends once per period; a later file replaces the earlier one.
 ONE_PER_VILLAGE_KINDS: frozenset[str] = frozenset({"roster", "publicity", "grid"})
+# Header problems that say a sheet holds nothing, rather than a table we could not use.
+NOTHING_TO_READ: frozenset[str] = frozenset({"empty_sheet", "instruction_sheet"})
 
-_REPORTED_ON = re.compile(r"填报日期[::]?\s*(.+)")
+_REPORTED_ON = re.compile(r"填报日期[:：]?\s*(.+)")
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """One sheet of a file: its non-blank rows, and why it was skipped when it was."""
+
+    sheet: str
+    rows: int
+    kind: FileKind | None = None
+    rows_layout: int = 0
+    skip_code: str | None = None
+    skip_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class FileRead:
-    """What one file yielded: its tables, or why it was refused."""
+    """One file and kind: its tables, or why it was refused, and the sheets it accounts for.
+
+    ``read_file`` returns the line of the file's first kind, with the lines of its other
+    kinds in ``more``; ``lines()`` lists them all. A file's skipped sheets are accounted on
+    its first line.
+    """
 
     file: InboxFile
     tables: tuple[SheetTable, ...] = ()
@@ -45,35 +73,83 @@ class FileRead:
     status: str = "loaded"
     refusal_code: str | None = None
     refusal: str | None = None
-    sheets_skipped: tuple[str, ...] = field(default=())
+    sheets: tuple[SheetEntry, ...] = field(default=())
+    several_kinds: bool = False
+    more: tuple[FileRead, ...] = field(default=())
 
     @property
     def file_id(self) -> str:
-        """Stable per path and content, so two copies of one file stay distinguishable."""
-        return hashlib.sha256(
-            f"{self.file.relative_path}\0{self.file.sha256}".encode()
-        ).hexdigest()[:16]
+        """Stable per path and content (and kind, in a file of several kinds), so two copies
+        of one file stay distinguishable."""
+        key = f"{self.file.relative_path}\0{self.file.sha256}"
+        if self.several_kinds:
+            key += f"\0{self.kind}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     @property
     def rows_read(self) -> int:
+        """Data rows: those that end up loaded, refused or retired."""
         return sum(t.rows.height for t in self.tables)
+
+    @property
+    def rows_in_file(self) -> int:
+        """Every non-blank row of the sheets this line accounts for."""
+        return sum(e.rows for e in self.sheets)
+
+    @property
+    def rows_layout(self) -> int:
+        if self.status == "refused":
+            return 0
+        return sum(e.rows_layout for e in self.sheets if e.skip_code is None)
+
+    @property
+    def rows_skipped(self) -> int:
+        """Rows of skipped sheets, and every row of a refused line."""
+        if self.status == "refused":
+            return self.rows_in_file
+        return sum(e.rows for e in self.sheets if e.skip_code is not None)
+
+    def lines(self) -> tuple[FileRead, ...]:
+        return (replace(self, more=()), *self.more)
+
+
+def lines_of(reads: Iterable[FileRead]) -> list[FileRead]:
+    """One line per file and kind, in file order."""
+    return [line for r in reads for line in r.lines()]
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Size limits from the township config: a file, and a workbook once unzipped."""
+    """Limits from the township config: a file, a workbook unzipped, a table's shape, and the
+    memory a reader worker may add."""
 
     max_file_bytes: int
     max_expanded_bytes: int
+    shape: ShapeLimits = field(default_factory=ShapeLimits)
+    reader_memory_bytes: int = int(TownshipConfig.model_fields["reader_memory_mb"].default) * 2**20
 
     @classmethod
     def of(cls, config: TownshipConfig) -> Limits:
-        return cls(int(config.max_file_mb * 2**20), int(config.max_uncompressed_mb * 2**20))
+        return cls(
+            int(config.max_file_mb * 2**20),
+            int(config.max_uncompressed_mb * 2**20),
+            ShapeLimits.of(config),
+            config.reader_memory_mb * 2**20,
+        )
 
 
-def refuse_file(file: InboxFile, code: str, message: str | None = None) -> FileRead:
+def refuse_file(
+    file: InboxFile,
+    code: str,
+    message: str | None = None,
+    sheets: tuple[SheetEntry, ...] = (),
+) -> FileRead:
     return FileRead(
-        file=file, status="refused", refusal_code=code, refusal=message or REASON_TEXTS[code]
+        file=file,
+        status="refused",
+        refusal_code=code,
+        refusal=message or REASON_TEXTS[code],
+        sheets=sheets,
     )
 
 
@@ -97,41 +173,34 @@ def _village_texts(file: InboxFile, tables: Iterable[SheetTable]) -> list[str]:
     return [*titles, *units, parts[-1], *reversed(parts[:-1])]
 
 
-def read_file(
-    file: InboxFile, ctx: NormalizeContext, max_bytes: int, max_expanded: int
+def _file_refusal(problems: list[HeaderProblem]) -> tuple[str, str | None]:
+    """Why a file without any table is refused: the first sheet's real problem, if any."""
+    for problem in problems:
+        if problem.code not in NOTHING_TO_READ:
+            return problem.code, problem.message
+    if any(p.code == "instruction_sheet" for p in problems):
+        return "no_table", None
+    return "empty_file", None
+
+
+def _kind_line(
+    file: InboxFile,
+    kind: FileKind,
+    tables: list[SheetTable],
+    sheets: tuple[SheetEntry, ...],
+    ctx: NormalizeContext,
+    several: bool,
 ) -> FileRead:
-    """Read, locate and attribute one file; any failure refuses this file only."""
-    try:
-        sheets = read_sheets(file, max_bytes, max_expanded)
-    except FileRefused as e:
-        return refuse_file(file, e.code, e.message)
-
-    tables: list[SheetTable] = []
-    skipped: list[str] = []
-    problems: list[HeaderProblem] = []
-    for sheet in sheets:
-        if is_instruction_sheet(sheet.name):
-            skipped.append(sheet.name)
-            continue
-        located = locate_table(sheet)
-        if isinstance(located, HeaderProblem):
-            skipped.append(sheet.name)
-            if located.code != "empty_sheet":
-                problems.append(located)
-        else:
-            tables.append(located)
-    if not tables:
-        if problems:
-            return refuse_file(file, problems[0].code, problems[0].message)
-        return refuse_file(file, "empty_file")
-
-    kind = max({t.kind for t in tables}, key=lambda k: sum(t.kind == k for t in tables))
-    tables = [t for t in tables if t.kind == kind]
+    """The line of one kind of a file: its village (for village-level kinds) and 填报日期."""
     village_code = None
     if kind in VILLAGE_FILE_KINDS:
         village_code = ctx.villages.find_in(_village_texts(file, tables))
         if village_code is None:
-            return refuse_file(file, "village_not_named")
+            return replace(
+                refuse_file(file, "village_not_named", sheets=sheets),
+                kind=kind,
+                several_kinds=several,
+            )
     texts = [line for t in tables for line in (*t.preamble, *t.footer)]
     return FileRead(
         file=file,
@@ -139,19 +208,72 @@ def read_file(
         kind=kind,
         village_code=village_code,
         reported_on=find_reported_on(texts),
-        sheets_skipped=tuple(skipped),
+        sheets=sheets,
+        several_kinds=several,
     )
 
 
+def read_file(
+    file: InboxFile,
+    ctx: NormalizeContext,
+    max_bytes: int,
+    max_expanded: int,
+    shape: ShapeLimits | None = None,
+) -> FileRead:
+    """Read, locate and attribute one file, each sheet on its own; any failure refuses this
+    file (or this kind of it) only."""
+    try:
+        sheets = read_sheets(file, max_bytes, max_expanded, shape)
+    except FileRefused as e:
+        return refuse_file(file, e.code, e.message)
+
+    tables: list[SheetTable] = []
+    entries: list[SheetEntry] = []
+    problems: list[HeaderProblem] = []
+    for sheet in sheets:
+        located = locate_table(sheet)
+        if isinstance(located, HeaderProblem):
+            problem = skip_reason(sheet, located)
+            problems.append(problem)
+            entries.append(
+                SheetEntry(
+                    sheet.name,
+                    count_nonblank(sheet.cells),
+                    skip_code=problem.code,
+                    skip_reason=problem.message,
+                )
+            )
+        else:
+            tables.append(located)
+            entries.append(
+                SheetEntry(located.sheet, located.rows_in_sheet, located.kind, located.rows_layout)
+            )
+    if not tables:
+        code, message = _file_refusal(problems)
+        return refuse_file(file, code, message, tuple(entries))
+
+    kinds = list(dict.fromkeys(t.kind for t in tables))
+    skipped = tuple(e for e in entries if e.skip_code is not None)
+    lines = []
+    for i, kind in enumerate(kinds):
+        own = [t for t in tables if t.kind == kind]
+        accounted = tuple(e for e in entries if e.kind == kind) + (skipped if i == 0 else ())
+        lines.append(_kind_line(file, kind, own, accounted, ctx, len(kinds) > 1))
+    return replace(lines[0], more=tuple(lines[1:]))
+
+
 def settle_versions(reads: list[FileRead]) -> list[FileRead]:
-    """Skip repeated content; keep only a village's latest file of a once-per-period kind."""
-    seen: set[str] = set()
+    """Skip repeated content; keep only a village's latest file of a once-per-period kind.
+
+    Both are settled per kind: a workbook of two kinds is two lines, each settled on its own.
+    """
+    seen: set[tuple[str, str | None]] = set()
     settled: list[FileRead] = []
-    for r in reads:
-        if r.status == "loaded" and r.file.sha256 in seen:
+    for r in lines_of(reads):
+        if r.status == "loaded" and (r.file.sha256, r.kind) in seen:
             settled.append(replace(r, status="duplicate"))
             continue
-        seen.add(r.file.sha256)
+        seen.add((r.file.sha256, r.kind))
         settled.append(r)
 
     latest: dict[tuple[str, str], FileRead] = {}
@@ -192,9 +314,26 @@ FILES_SCHEMA: dict[str, pl.DataType] = {
     "refusal_code": pl.String(),
     "refusal": pl.String(),
     "sheets": pl.String(),
+    "rows_in_file": pl.Int64(),
+    "rows_layout": pl.Int64(),
+    "rows_skipped": pl.Int64(),
     "rows_read": pl.Int64(),
     "rows_refused": pl.Int64(),
     "refused_by_reason": pl.String(),
+}
+
+# One line per sheet of every file line: what the sheet was taken for, and its rows.
+SHEETS_SCHEMA: dict[str, pl.DataType] = {
+    "file_id": pl.String(),
+    "path": pl.String(),
+    "sheet": pl.String(),
+    "kind": pl.String(),
+    "status": pl.String(),
+    "reason_code": pl.String(),
+    "reason": pl.String(),
+    "rows": pl.Int64(),
+    "rows_layout": pl.Int64(),
+    "rows_data": pl.Int64(),
 }
 
 
@@ -204,16 +343,19 @@ class IngestLedger:
 
     files: pl.DataFrame
     refused_rows: pl.DataFrame
+    sheets: pl.DataFrame
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """Typed rows per kind, refused and retired rows, and one line per file."""
+    """Typed rows per kind, refused and retired rows, one line per file and kind, and one
+    line per sheet."""
 
     tables: dict[str, pl.DataFrame]
     refused_rows: pl.DataFrame
     retired_rows: pl.DataFrame
     files: pl.DataFrame
+    sheets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SHEETS_SCHEMA))
 
     @property
     def refused_files(self) -> pl.DataFrame:
@@ -223,7 +365,7 @@ class IngestResult:
 
     @property
     def ledger(self) -> IngestLedger:
-        return IngestLedger(files=self.files, refused_rows=self.refused_rows)
+        return IngestLedger(files=self.files, refused_rows=self.refused_rows, sheets=self.sheets)
 
 
 def _rows_of(reads: list[FileRead], kind: str, status: str) -> pl.DataFrame | None:
@@ -268,6 +410,7 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
     Rows of a file replaced by a later version are normalized too and kept as retired rows;
     a byte-identical copy of another file adds nothing and is only counted.
     """
+    reads = lines_of(reads)
     tables: dict[str, pl.DataFrame] = {}
     refused: list[pl.DataFrame] = []
     retired: list[pl.DataFrame] = []
@@ -307,6 +450,9 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
                 "refusal_code": r.refusal_code,
                 "refusal": r.refusal,
                 "sheets": "、".join(t.sheet for t in r.tables),
+                "rows_in_file": r.rows_in_file,
+                "rows_layout": r.rows_layout,
+                "rows_skipped": r.rows_skipped,
                 "rows_read": r.rows_read,
                 "rows_refused": refused_counts.get(r.file_id, 0) if r.status == "loaded" else 0,
                 "refused_by_reason": by_reason.get(r.file_id),
@@ -325,5 +471,40 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
         .alias("rows_retired"),
     )
     return IngestResult(
-        tables=tables, refused_rows=refused_rows, retired_rows=retired_rows, files=files
+        tables=tables,
+        refused_rows=refused_rows,
+        retired_rows=retired_rows,
+        files=files,
+        sheets=sheet_ledger(reads),
     )
+
+
+def _sheet_status(line: FileRead, entry: SheetEntry) -> tuple[str, str | None, str | None]:
+    if entry.skip_code is not None:
+        return "skipped", entry.skip_code, entry.skip_reason
+    return line.status, line.refusal_code, line.refusal
+
+
+def sheet_ledger(lines: list[FileRead]) -> pl.DataFrame:
+    """Every sheet of every file line: kind, what became of it and why, and its rows (non-blank,
+    of which layout and data); a skipped sheet is listed with all its rows."""
+    records = []
+    for line in lines:
+        for entry in line.sheets:
+            status, code, reason = _sheet_status(line, entry)
+            layout = entry.rows_layout if status not in ("skipped", "refused") else 0
+            records.append(
+                {
+                    "file_id": line.file_id,
+                    "path": line.file.relative_path,
+                    "sheet": entry.sheet,
+                    "kind": entry.kind,
+                    "status": status,
+                    "reason_code": code,
+                    "reason": reason,
+                    "rows": entry.rows,
+                    "rows_layout": layout,
+                    "rows_data": entry.rows - layout if status not in ("skipped", "refused") else 0,
+                }
+            )
+    return pl.DataFrame(records, schema=SHEETS_SCHEMA)

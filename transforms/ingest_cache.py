@@ -106,4 +106,5 @@ def stored_ingest(db_path: Path, fingerprint: str) -> IngestLedger | None:
         return IngestLedger(
             files=con.sql("select * from ingested_files").pl(),
             refused_rows=con.sql("select * from refused_rows").pl(),
+            sheets=con.sql("select * from ingested_sheets").pl(),
         )

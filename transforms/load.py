@@ -16,10 +16,17 @@ from epireport.config import FileKind
 from epireport.faults import fault_point
 from transforms.ingest import IngestResult
 from transforms.ingest_cache import FINGERPRINT_TABLE, fingerprint_frame
+from transforms.masking import mask_listing, township_lexicon
 from transforms.normalize import FIELD_TYPES, SOURCE_COLUMNS, NormalizeContext, normalize_kind
 
 # Model files run in this order after the staging tables are in place.
-MODEL_FILES: tuple[str, ...] = ("macros.sql", "persons.sql", "roster_conflicts.sql", "doses.sql")
+MODEL_FILES: tuple[str, ...] = (
+    "macros.sql",
+    "persons.sql",
+    "roster_conflicts.sql",
+    "doses.sql",
+    "dose_conflicts.sql",
+)
 
 
 def staging_table(kind: str) -> str:
@@ -45,7 +52,9 @@ def load_into_duckdb(
     fingerprint: str,
 ) -> dict[str, int]:
     """Replace every stored table with this ingest's rows, and record the inputs' fingerprint
-    (``transforms/ingest_cache.py``) with them; returns rows per table."""
+    (``transforms/ingest_cache.py``) with them; returns rows per table. Every text column
+    but keys is masked first (``transforms/masking.py``), so the file holds no ID, phone or
+    name in a file name, sheet name, reason or refused value."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     frames: dict[str, pl.DataFrame] = {
         staging_table(kind): result.tables[kind]
@@ -54,9 +63,12 @@ def load_into_duckdb(
         for kind in FIELD_TYPES
     }
     frames["ingested_files"] = result.files
+    frames["ingested_sheets"] = result.sheets
     frames["refused_rows"] = result.refused_rows
     frames["refused_files"] = result.refused_files
     frames["retired_rows"] = result.retired_rows
+    lexicon = township_lexicon(ctx.villages)
+    frames = {name: mask_listing(frame, lexicon) for name, frame in frames.items()}
     frames[FINGERPRINT_TABLE] = fingerprint_frame(fingerprint)
     with duckdb.connect(str(db_path)) as con:
         con.execute("begin transaction")

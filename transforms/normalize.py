@@ -20,37 +20,49 @@ from epireport.config import FileKind
 from transforms.dates import parse_dates
 from transforms.doses import normalize_doses
 from transforms.ids import birth_date_from_id, mask_ids, normalize_ids, sex_from_id
+from transforms.masking import mask_column, mask_label, scrub_cell, township_lexicon
 from transforms.quantities import parse_quantities
 from transforms.quotas import parse_quota_notes
+from transforms.spellings import (
+    DOSE_SPELLINGS,
+    ENUMERATION_SPELLINGS,
+    PUBLICITY_KIND_SPELLINGS,
+    RESIDENCE_STATUS_SPELLINGS,
+    VACCINATION_MODE_SPELLINGS,
+    VALUE_AMBIGUOUS,
+    SpellingIndex,
+    match_spellings,
+)
 from transforms.villages import VillageIndex
 from transforms.vocabulary import (
-    ENUMERATIONS_FOLDED,
-    PUBLICITY_KINDS_FOLDED,
+    QUANTITY_BOUNDS,
+    QUANTITY_CEILING,
     REASON_TEXTS,
     REQUIRED_FIELDS,
-    RESIDENCE_STATUS_FOLDED,
-    VACCINATION_MODES_FOLDED,
     VILLAGE_SUFFIXES,
 )
 
 # A field's type; "enum:<name>" takes its values from vocabulary.ENUMERATIONS[name].
 FieldType = str
+# Read to recognise a file's columns, never stored: personal data, and free text that no
+# file under sql/, expectations/ or templates/ uses. Stored free text ("text") is scrubbed.
+NOT_STORED_TYPES: frozenset[FieldType] = frozenset({"personal", "unused"})
 
 # The first COVID-19 vaccination in the programme; earlier dates are typing errors.
 VACCINATION_START = dt.date(2020, 12, 15)
 
 FIELD_TYPES: dict[FileKind, dict[str, FieldType]] = {
-    "roster": {"group": "text", "name": "personal", "id_number": "id", "status": "status"},
+    "roster": {"group": "unused", "name": "personal", "id_number": "id", "status": "status"},
     "vaccination": {
         "site": "text", "name": "personal", "id_number": "id", "dose": "dose",
         "vaccine": "text", "vaccinated_on": "vaccination_date", "mode": "mode",
         "village": "village",
     },
     "publicity": {
-        "activity_on": "date", "kind": "publicity_kind", "quantity": "count", "place": "text",
+        "activity_on": "date", "kind": "publicity_kind", "quantity": "count", "place": "unused",
     },
     "verification": {
-        "pushed_on": "date", "source": "text", "name": "personal", "id_number": "id",
+        "pushed_on": "date", "source": "unused", "name": "personal", "id_number": "id",
         "phone": "personal", "village": "village", "result": "enum:verification_result",
         "measure": "enum:control_measure", "completed_on": "date",
     },
@@ -122,6 +134,36 @@ def _checked(value: pl.Expr, raw: pl.Expr, code: str) -> tuple[pl.Expr, pl.Expr]
     return value, pl.when(raw.is_not_null() & value.is_null()).then(pl.lit(code))
 
 
+# Enumerated field types -> their spellings and the code of a value none of them names.
+ENUMERATED_TYPES: dict[FieldType, tuple[SpellingIndex, str]] = {
+    "status": (RESIDENCE_STATUS_SPELLINGS, "status_unknown"),
+    "publicity_kind": (PUBLICITY_KIND_SPELLINGS, "publicity_kind_unknown"),
+    **{
+        f"enum:{name}": (spellings, "value_not_in_vocabulary")
+        for name, spellings in ENUMERATION_SPELLINGS.items()
+    },
+}
+# Where a refused value's ambiguity is explained: every field type that may refuse one.
+AMBIGUOUS_TYPES: dict[FieldType, SpellingIndex] = {
+    "dose": DOSE_SPELLINGS,
+    **{field_type: spellings for field_type, (spellings, _) in ENUMERATED_TYPES.items()},
+}
+
+
+def _ambiguity_reasons(field: pl.Expr, raw: pl.Expr, types: dict[str, FieldType]) -> pl.Expr:
+    """The refusal of each ambiguous value, naming the codes it could mean (else null)."""
+
+    def explain(rows: pl.Series) -> pl.Series:
+        reasons = []
+        for row in rows.to_list():
+            spellings = AMBIGUOUS_TYPES.get(types.get(row["field"], ""))
+            ambiguous = spellings is not None and row["raw"] is not None
+            reasons.append(spellings.ambiguity_reason(row["raw"]) if ambiguous else None)
+        return pl.Series(reasons, dtype=pl.String)
+
+    return pl.struct(field=field, raw=raw).map_batches(explain, return_dtype=pl.String)
+
+
 def _date_in_range(raw: pl.Expr, ctx: NormalizeContext, earliest: dt.date | None):
     parsed = parse_dates(raw)
     value, error = parsed.struct.field("date"), parsed.struct.field("error")
@@ -134,9 +176,13 @@ def _date_in_range(raw: pl.Expr, ctx: NormalizeContext, earliest: dt.date | None
 
 
 def parse_field(
-    raw: pl.Expr, field_type: FieldType, ctx: NormalizeContext
+    raw: pl.Expr,
+    field_type: FieldType,
+    ctx: NormalizeContext,
+    upper_bound: int = QUANTITY_CEILING,
 ) -> tuple[pl.Expr, pl.Expr | None]:
-    """The typed value of a text column and the error code of each cell (null if fine)."""
+    """The typed value of a text column and the error code of each cell (null if fine);
+    ``upper_bound`` is the largest count the field may hold."""
     if field_type == "id":
         parsed = normalize_ids(raw, as_of=ctx.run_date)
         return parsed.struct.field("id_number"), parsed.struct.field("error")
@@ -147,15 +193,11 @@ def parse_field(
         parsed = normalize_doses(raw)
         return parsed.struct.field("dose"), parsed.struct.field("error")
     if field_type == "count":
-        parsed = parse_quantities(raw)
+        parsed = parse_quantities(raw, upper_bound)
         return parsed.struct.field("quantity"), parsed.struct.field("error")
-    if field_type == "status":
-        return _checked(_lookup(raw, RESIDENCE_STATUS_FOLDED), raw, "status_unknown")
-    if field_type == "publicity_kind":
-        return _checked(_lookup(raw, PUBLICITY_KINDS_FOLDED), raw, "publicity_kind_unknown")
-    if field_type.startswith("enum:"):
-        table = ENUMERATIONS_FOLDED[field_type.removeprefix("enum:")]
-        return _checked(_lookup(raw, table), raw, "value_not_in_vocabulary")
+    if field_type in ENUMERATED_TYPES:
+        parsed = match_spellings(raw, *ENUMERATED_TYPES[field_type])
+        return parsed.struct.field("code"), parsed.struct.field("error")
     if field_type == "village":
         code = _lookup(raw, ctx.villages.labels, suffix_strip=True)
         return _checked(code, raw, "village_unknown")
@@ -163,9 +205,12 @@ def parse_field(
         parsed = parse_quota_notes(raw)
         return parsed.struct.field("quotas"), parsed.struct.field("error")
     if field_type == "mode":
-        return _lookup(raw, VACCINATION_MODES_FOLDED).fill_null(
-            pl.when(raw.is_not_null()).then(pl.lit("other"))
-        ), None
+        # A dose is never refused for its mode: a mode no spelling names, or several, is other.
+        code = match_spellings(raw, VACCINATION_MODE_SPELLINGS, "other").struct.field("code")
+        return code.fill_null(pl.when(raw.is_not_null()).then(pl.lit("other"))), None
+    if field_type == "text":
+        lexicon = township_lexicon(ctx.villages)
+        return mask_column(raw, lambda text: scrub_cell(text, lexicon)), None
     return raw, None
 
 
@@ -188,7 +233,8 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
     for field, field_type in types.items():
         raw = pl.col(field).str.strip_chars()
         raw = pl.when(raw != "").then(raw)
-        value, error = parse_field(raw, field_type, ctx)
+        bound = QUANTITY_BOUNDS.get(kind, {}).get(field, QUANTITY_CEILING)
+        value, error = parse_field(raw, field_type, ctx, bound)
         if field in REQUIRED_FIELDS[kind]:
             missing = "id_missing" if field_type == "id" else "value_missing"
             error = pl.coalesce(pl.when(raw.is_null()).then(pl.lit(missing)), error)
@@ -200,7 +246,7 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
             value.alias("value"),
             (error if error is not None else pl.lit(None, dtype=pl.String)).alias("error"),
         )
-    values = [f for f, t in types.items() if t != "personal"]
+    values = [f for f, t in types.items() if t not in NOT_STORED_TYPES]
 
     # Parse results are materialized first, so later expressions name columns
     # instead of repeating the parsers (which makes Polars' planning slow).
@@ -214,7 +260,7 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
         ),
         _error_code=pl.coalesce([pl.col(f"_parsed_{f}").struct.field("error") for f in has_error]),
     )
-    refused = _refused_rows(checked, types)
+    refused = _refused_rows(checked, types, ctx)
     loaded = checked.filter(pl.col("_error_code").is_null()).select(
         *[c for c in checked.columns if c in (*SOURCE_COLUMNS, "village_code")],
         *[pl.col(f"_value_{f}").alias(f) for f in values],
@@ -239,17 +285,32 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
     return Normalized(loaded=loaded, refused=refused)
 
 
-def _refused_rows(checked: pl.DataFrame, types: dict[str, FieldType]) -> pl.DataFrame:
+def _refused_rows(
+    checked: pl.DataFrame, types: dict[str, FieldType], ctx: NormalizeContext
+) -> pl.DataFrame:
+    """Each refused row's source, field and reason. Its value is kept only for a field that
+    is not personal, through ``mask_label`` (a name typed there shows as 某某（3字）)."""
     bad = checked.filter(pl.col("_error_code").is_not_null())
     raw_value = pl.coalesce([pl.when(pl.col("_error_field") == f).then(pl.col(f)) for f in types])
     id_fields = [f for f, t in types.items() if t == "id"]
-    masked = pl.when(pl.col("_error_field").is_in(id_fields)).then(mask_ids(raw_value))
+    shown = [f for f, t in types.items() if t not in NOT_STORED_TYPES]
+    lexicon = township_lexicon(ctx.villages)
+    masked = mask_column(
+        pl.when(pl.col("_error_field").is_in(id_fields))
+        .then(mask_ids(raw_value))
+        .when(pl.col("_error_field").is_in(shown))
+        .then(raw_value),
+        lambda text: mask_label(text, lexicon),
+    ).str.head(50)
     return bad.select(
         *SOURCE_COLUMNS,
         pl.col("_error_field").alias("field"),
         pl.col("_error_code").alias("reason_code"),
-        pl.col("_error_code")
-        .replace_strict(REASON_TEXTS, default=pl.col("_error_code"))
+        pl.when(pl.col("_error_code") == VALUE_AMBIGUOUS)
+        .then(_ambiguity_reasons(pl.col("_error_field"), raw_value, types))
+        .otherwise(
+            pl.col("_error_code").replace_strict(REASON_TEXTS, default=pl.col("_error_code"))
+        )
         .alias("reason"),
-        masked.otherwise(raw_value.str.head(50)).alias("value_masked"),
+        masked.alias("value_masked"),
     ).cast(REFUSED_SCHEMA)

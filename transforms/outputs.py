@@ -23,6 +23,7 @@ from transforms.documents import (
 )
 from transforms.indicators import Registry, figure_record, load_registry, report_figures
 from transforms.ingest import IngestLedger
+from transforms.masking import Lexicon, mask_listing
 from transforms.publish import frame_to_csv, metrics_json
 from transforms.render import render_report
 from transforms.report_model import PreviousReport, ReportContext
@@ -69,8 +70,10 @@ def build_outputs(
     ingest: IngestLedger,
     resources: Resources,
     previous_metrics: dict[str, Any] | None,
+    lexicon: Lexicon,
 ) -> dict[str, str | bytes]:
-    """File name -> content of every output of one run."""
+    """File name -> content of every output of one run; the listings through the mask
+    (``transforms/masking.py``) with the township's ``lexicon``, whatever the ledger holds."""
     registry = load_registry(resources.indicators_path, resources.metrics_dir)
     context = context.model_copy(
         update={"previous": previous_report(previous_metrics, context.township_name)}
@@ -87,10 +90,14 @@ def build_outputs(
         "report.docx": render_docx(blocks, appendix, chart),
         CHART_FILE: chart,
         "metrics.json": metrics_json(metrics_document(context, registry)),
-        "ingest_summary.csv": frame_to_csv(ingest.files.drop("sha256")),
+        "ingest_summary.csv": frame_to_csv(mask_listing(ingest.files.drop("sha256"), lexicon)),
+        "ingest_sheets.csv": frame_to_csv(mask_listing(ingest.sheets, lexicon)),
         "refused_rows.csv": frame_to_csv(
-            ingest.refused_rows.join(
-                ingest.files.select("file_id", "path"), on="file_id", how="left"
-            ).drop("file_id")
+            mask_listing(
+                ingest.refused_rows.join(
+                    ingest.files.select("file_id", "path"), on="file_id", how="left"
+                ).drop("file_id"),
+                lexicon,
+            )
         ),
     }

@@ -21,7 +21,9 @@ import polars as pl
 
 from epireport.faults import fault_point
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# What makes a spreadsheet program read a cell as a formula: the four signs, and a TAB or
+# CR in front of them (or of anything), which Excel and LibreOffice skip before parsing.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_cell(value: Any) -> Any:
@@ -32,9 +34,13 @@ def escape_cell(value: Any) -> Any:
 
 
 def frame_to_csv(frame: pl.DataFrame) -> str:
-    """UTF-8 CSV with a BOM (so Excel opens Chinese text correctly), formulas escaped."""
+    """UTF-8 CSV with a BOM (so Excel opens Chinese text correctly), formulas escaped.
+
+    Lines end in CRLF, as RFC 4180 has it: the writer then quotes every cell holding a CR
+    or LF, so a stray CR in a cell cannot start a row of its own.
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(frame.columns)
     for row in frame.iter_rows():
         writer.writerow([escape_cell(v) for v in row])

@@ -4,7 +4,8 @@ Why our own page and not GX's Data Docs: GX's pages load Bootstrap, jQuery and V
 CDNs, which township offices working offline cannot reach, and the installed package does
 not ship those files to inline. This page is rendered from the same validation results
 with inline CSS and no script or link outside itself, so it opens from a USB stick. It
-shows counts, rules and village names, never a row value of a person.
+shows counts, rules and village names, never a row value of a person; the page and the
+check errors kept in DuckDB pass ``mask_text`` all the same.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from transforms.masking import mask_text
 from transforms.quality import QualityVerdict
 from transforms.render import build_environment
 from transforms.vocabulary import QUALITY_SUITE_LABELS
@@ -56,7 +58,7 @@ def results_frame(run: QualityRun, verdict: QualityVerdict) -> pl.DataFrame:
                 "unexpected_count": r.unexpected_count,
                 "element_count": r.element_count,
                 "observed_value": r.observed_value,
-                "error": r.error,
+                "error": None if r.error is None else mask_text(r.error),
             }
             for r in verdict.results
         ],
@@ -112,4 +114,4 @@ def render_quality_docs(
             submissions=submissions,
         )
     )
-    return {QUALITY_PAGE: page, VERDICT_FILE: verdict.summary() + "\n"}
+    return {QUALITY_PAGE: mask_text(page), VERDICT_FILE: mask_text(verdict.summary()) + "\n"}

@@ -186,10 +186,13 @@ VACCINATION_MODES: dict[str, str] = {
     "接送接种": "shuttle",
 }
 
-# 宣传形式 -> (stored kind, unit written in the report).
+# 宣传形式 -> stored kind (its unit in the report: PUBLICITY_UNITS). The spec's compound name,
+# spaced as the spec writes it, gives the parts a value may name alone or together
+# (宣传画刊播, 标语刊播, 刊播宣传片: see transforms/spellings.py).
 PUBLICITY_KINDS: dict[str, str] = {
-    "宣传片/宣传画/宣传标语刊播": "broadcast",
     "宣传片、宣传画、宣传标语刊播": "broadcast",
+    "宣传片/宣传画/宣传标语 刊播": "broadcast",
+    "宣传片/宣传画/宣传标语刊播": "broadcast",
     "宣传片宣传画宣传标语刊播": "broadcast",
     "刊播": "broadcast",
     "滚动刊播": "broadcast",
@@ -241,8 +244,48 @@ QUANTITY_UNITS: tuple[str, ...] = (
     "期",
 )
 
-# Words that end the data block of a sheet, and sheet names that are instructions.
-FOOTER_MARKERS: tuple[str, ...] = ("合计", "总计", "小计", "制表人", "填报人", "填报日期", "审核人")
+# The largest quantity one row may state, per file kind and field: generous (ten to a
+# thousand times anything a township writes in one row), so that only a typing error (an ID
+# or phone number in a count column, digits held down, 9223372036854775807) passes them. A row
+# above its bound is refused as quantity_too_large and counts in no figure. With every row at
+# most QUANTITY_CEILING (10^7), a SQL sum would need 10^11 rows to leave BIGINT's range
+# (9.2 x 10^18), so no figure can overflow however many files a township sends.
+QUANTITY_BOUNDS: dict[FileKind, dict[str, int]] = {
+    "publicity": {"quantity": 1_000_000},
+    "grid": {
+        "grid_workers": 1_000,
+        "households": 100_000,
+        "visited_households": 100_000,
+        "persons_checked": 1_000_000,
+    },
+    "key_place": {"problems_found": 10_000},
+    "demonstration": {"party_members": 100_000, "volunteers": 100_000},
+    "reserve": {
+        "beds": 100_000,
+        "fever_rooms": 10_000,
+        "oxygen_concentrators": 100_000,
+        "oximeters": 1_000_000,
+        "antipyretic_boxes": 10_000_000,
+        "antigen_tests": 10_000_000,
+    },
+}
+# The bound of a quantity no field names (a 储备定额 note's quotas): the largest field bound.
+QUANTITY_CEILING: int = max(b for fields in QUANTITY_BOUNDS.values() for b in fields.values())
+
+# Words that open a footer row below a table (the rule: transforms/layout.py, is_footer):
+# a total, followed only by numbers and labels, or a signature line, followed by anything.
+FOOTER_TOTALS: tuple[str, ...] = ("合计", "总计", "小计")
+FOOTER_SIGNATURES: tuple[str, ...] = (
+    "制表人",
+    "填表人",
+    "填报人",
+    "填报日期",
+    "制表日期",
+    "审核人",
+)
+FOOTER_MARKERS: tuple[str, ...] = (*FOOTER_TOTALS, *FOOTER_SIGNATURES)
+# Sheet names of instruction pages: they only name why a sheet without a header was skipped;
+# a sheet is skipped for having no recognisable header, never for its name.
 INSTRUCTION_SHEETS: tuple[str, ...] = ("说明", "填表说明", "填报说明", "使用说明")
 # Title-row words that introduce the submitting unit.
 UNIT_MARKERS: tuple[str, ...] = ("填报单位", "单位名称", "报送单位")
@@ -313,13 +356,26 @@ REASON_TEXTS: dict[str, str] = {
     "workbook_unreadable": "工作簿已损坏或不完整,无法打开",
     "workbook_protected": "工作簿设有密码保护,无法读取",
     "csv_encoding": "CSV 文件编码无法识别",
-    "csv_unreadable": "CSV 文件无法解析",
+    "csv_unreadable": "CSV 文件无法解析（引号不成对或格式损坏），请另存为 xlsx 或 CSV 后重新提交",
+    "csv_line_too_long": "CSV 文件中有一行超过长度上限",
+    "too_many_cells": "表格范围（行数×列数）超过单元格数上限",
+    "file_vanished": "文件在列出之后、读取之前被移走或删除，请重新放入收件箱",
+    "link_outside_inbox": "这是指向收件箱以外的快捷方式（链接），未读取；请把文件本身放入收件箱",
+    "folder_unreadable": "文件夹无法打开（没有读取权限），其中的文件未读取；请检查文件夹权限",
+    "file_unreadable": "文件无法打开（没有读取权限或被其他程序占用），请检查文件权限后重新放入",
+    "reader_out_of_memory": (
+        "读取该文件所需内存超过上限（reader_memory_mb），已跳过；请检查文件是否损坏"
+    ),
+    "instruction_sheet": "说明页：没有可识别的表头，不含数据",
+    "empty_sheet": "工作表为空",
     "unknown_header": "表头与任何已知台账类型都不匹配",
     "missing_required_column": "缺少必填列",
     "village_not_named": "标题、填报单位和文件名都没有写明是哪个村(社区)",
     "no_table": "没有任何工作表含有可识别的表头",
-    "reader_crashed": "文件结构异常,读取时程序崩溃(两次),已跳过",
+    "reader_crashed": "文件结构异常或读取所需内存超过上限，读取程序两次中止，已跳过",
     "reader_timeout": "文件读取超时(超过 10 分钟),已跳过",
+    "value_ambiguous": "填写的值可同时理解为多个选项，无法确定是哪一项",
+    "quantity_too_large": "数量超过该栏的合理上限，可能多输了数字或填入了其他号码，请核实",
 }
 
 # Enumerated fields: typed value -> stored code. The first spelling of a code is its label
@@ -393,9 +449,8 @@ ENUMERATIONS: dict[str, dict[str, str]] = {
         "已验收": "accepted",
     },
 }
-ENUMERATIONS_FOLDED: dict[str, dict[str, str]] = {
-    name: {fold(k): v for k, v in table.items()} for name, table in ENUMERATIONS.items()
-}
+# A value that could mean several codes (transforms/spellings.py), as the refusal names them.
+AMBIGUOUS_REASON = "填写的值可同时理解为{candidates}，无法确定是哪一项，请改写为其中一项"
 
 
 def enumeration_labels(name: str) -> dict[str, str]:
@@ -532,3 +587,22 @@ NOTE_HEADING_PATTERN = r"^附："
 SALUTATION_END = "："
 # The page number of report.docx, as official documents write it: — 1 —.
 PAGE_NUMBER_DASH = "—"
+
+# Family names, for the personal-data mask (transforms/masking.py): a stretch of two to four
+# unknown Han characters is taken for a resident's name only when it starts with one, so
+# that a file called 镇政府/接种数据备份(传输中断).xlsx stays readable. The common single
+# surnames (they cover nearly every resident; rare ones that mostly begin ordinary words,
+# such as 管 or 路, are left out) and the compound ones.
+SURNAMES: frozenset[str] = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏"
+    "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱"
+    "严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁"
+    "尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝游辛靳柴蒙鲍华喻祁滕饶牟艾穆卓吉缪项芦麦褚娄窦戚"
+    "岑卜晏卫柏瞿桂佟臧闵苟邬卞姬仇栾隋刁沙荣巫寇桑郎甄丛仲虞敖巩佘苑邝匡鞠荆冀郁胥南班储栗燕楚鄢"
+    "劳谌奚粟冼蔺楼厉伊仝郜阚帅屠豆朴盖练廉禹祖漆巴卿狄索宣晋容敬扈晁芮阙浦戈伏鹿薄邸雍辜羊阿乌母"
+    "裘亓修邰赫杭况鲜逯茹诸慕嵇哈湛宾戎勾茅揭尉冶檀阴昝尧"
+)
+COMPOUND_SURNAMES: tuple[str, ...] = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
+    "司徒", "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "万俟", "呼延",
+)  # fmt: skip

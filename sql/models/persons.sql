@@ -1,6 +1,11 @@
 -- persons: one row per person (keyed ID hash) named on any roster.
--- A person on several rosters is one person; the village comes from an entry that keeps
--- them in the population base, and the conflict is flagged.
+-- A person on several rosters is one person. The village and status come from one entry:
+-- one that keeps them in the population base if any does, then one that says 在家 (a person
+-- at home in one village and away working in another lives in the first), then the smallest
+-- village code and status code. What the entries state decides, never a file's name, hash
+-- or order. Every entry states both village (its roster's) and status (a required column),
+-- and the birth date and sex come from the ID itself, so the merge loses no attribute. A
+-- person whose entries name several villages is flagged; roster_conflicts lists them.
 create or replace table persons as
 with entries as (
     select
@@ -14,7 +19,14 @@ ranked as (
         *,
         row_number() over (
             partition by person_key
-            order by is_in_base_entry desc, file_id, sheet, row_number
+            order by
+                is_in_base_entry desc,
+                status = 'at_home' desc,
+                village_code,
+                status,
+                file_id,
+                sheet,
+                row_number
         ) as entry_rank
     from entries
 ),
