@@ -38,14 +38,14 @@ report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	@echo "Report: $(CURDIR)/$(OUTPUT)/latest/report.txt"
 	@echo "Quality: $$(cat $(OUTPUT)/latest/quality/verdict.txt); read them in $(CURDIR)/$(OUTPUT)/latest/quality/index.html"
 
-# The full suite, as CI runs it, on both cores. Tests get a Prefect home of their own, never
-# .prefect/.
+# The full suite, as CI runs it, on both cores (pytest-xdist; a file's tests stay on one worker,
+# so module fixtures are built once). Tests get a Prefect home of their own, never .prefect/.
 test: $(STAMP) | $(CHROMIUM) $(CJK_FONT) $(SOFFICE)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The inner loop: no Prefect server, no subprocess, no full flow; hypothesis on few examples.
 test-fast: $(STAMP) | $(CJK_FONT)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" --hypothesis-profile=fast -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" --hypothesis-profile=fast -q
 
 # Without a CJK font the chart would draw empty boxes, so the run stops with a message instead.
 $(CJK_FONT):

@@ -52,11 +52,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             f in fixtures for f in SLOW_FIXTURES
         ):
             item.add_marker(pytest.mark.slow)
-        # Under pytest-xdist (make test: -n 2 --dist loadgroup) a module's tests stay on one
-        # worker, so its module fixtures are built once, and every test of the session's demo
-        # inbox and demo run shares one worker, so they are generated and run once.
-        group = "demo" if "demo_inbox" in fixtures else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
