@@ -606,3 +606,29 @@ COMPOUND_SURNAMES: tuple[str, ...] = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
     "司徒", "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "万俟", "呼延",
 )  # fmt: skip
+
+# The personal-data mask's words (transforms/masking.py).
+# What stands for a name: the number of characters tells a clerk which cell to look at.
+NAME_PLACEHOLDER = "某某（{n}字）"
+# The shortest and longest run of Han characters taken for a name.
+NAME_LENGTHS = range(2, 5)
+# Words of file names, sheet names and clerks' notes that are not names.
+NOT_NAMES: tuple[str, ...] = (
+    "某某", "汇总", "明细", "名单", "名册", "花名册", "记录", "数据", "统计", "报表", "副本",
+    "新建", "修改", "修订", "最新", "最终", "终版", "最终版", "更新", "补充", "核对", "核实",
+    "上报", "报送", "台账", "疫情", "防控",
+    "疫苗", "接种", "新冠", "宣传", "会议", "文件", "全镇", "全村", "本村", "我镇", "备注",
+    "其他", "不详", "暂无", "同上", "已改", "正确", "错误", "重复", "作废", "男", "女",
+)  # fmt: skip
+# Villagers' groups (一组, 第三组, 二队): a name glued to one is still cut out.
+GROUP_WORDS: tuple[str, ...] = tuple(
+    f"{first}{numeral}{unit}" for first in ("", "第") for numeral in "一二三四五六七八九十"
+    for unit in ("组", "队")
+)  # fmt: skip
+# Last characters of places, organisations, documents and measures: such a word is no name.
+NOT_NAME_ENDINGS: tuple[str, ...] = (
+    "村", "组", "队", "镇", "乡", "县", "市", "区", "省", "院", "室", "所", "站", "局", "办",
+    "委", "会", "部", "校", "园", "馆", "店", "场", "厂", "司", "厅", "堂", "寺", "庙", "楼",
+    "栋", "号", "户", "表", "册", "单", "本", "版", "稿", "件", "针", "剂", "次", "份", "张",
+    "条", "盒", "台", "个", "项", "批", "期", "年", "月", "日", "周", "天", "点", "处", "类",
+)  # fmt: skip
