@@ -9,6 +9,7 @@ compute from an inbox. Reading is in-process (``read_file``), with the config's 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,19 @@ def run_stages(inbox: Path, config_path: Path, workdir: Path, run_date: dt.date)
         db_path=db_path,
         load_counts=load_counts,
     )
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def golden_inbox(case: str, target: Path) -> Path:
+    """Write a golden case's inbox (its ``make_inbox.py``) into ``target``, for tests that run
+    the same small township another way."""
+    spec = importlib.util.spec_from_file_location(
+        f"golden_{case}_inbox", GOLDEN / case / "make_inbox.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_inbox(target)
+    return target

@@ -4,7 +4,6 @@ port; and a Prefect server that stays up shows its flow run as Crashed, not Runn
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RUN_DATE
+from pipeline import golden_inbox
 
 from epireport.config import load_config
 from epireport.faults import FAULT_ENV
@@ -29,14 +29,6 @@ pytestmark = pytest.mark.slow
 
 SMALL = PROJECT_ROOT / "tests" / "golden" / "small_township"
 SMALL_CONFIG = SMALL / "township.yaml"
-
-
-def small_inbox(target: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("small_inbox", SMALL / "make_inbox.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_inbox(target)
-    return target
 
 
 def _stat(pid: int) -> tuple[int, str, str] | None:
@@ -88,8 +80,9 @@ def server_port(pid: int) -> int | None:
 def killed_run(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen, dict[int, str]]:
     """``epireport run`` on the small inbox, killing itself mid-load; every process it
     started while it lived, seen by polling /proc."""
+    inbox = golden_inbox("small_township", tmp_path / "in")
     command = [
-        sys.executable, "-m", "epireport.cli", "run", "--inbox", str(small_inbox(tmp_path / "in")),
+        sys.executable, "-m", "epireport.cli", "run", "--inbox", str(inbox),
         "--config", str(SMALL_CONFIG), "--out", str(tmp_path / "out"),
         "--run-date", RUN_DATE.isoformat(),
     ]  # fmt: skip

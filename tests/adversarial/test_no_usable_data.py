@@ -3,13 +3,12 @@ run stops before anything is published, in one line that names the missing kinds
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from pathlib import Path
 
 import pytest
 from conftest import RUN_DATE
-from pipeline import run_stages
+from pipeline import golden_inbox, run_stages
 
 from epireport.config import load_config
 from flows.township_report import township_report
@@ -23,14 +22,6 @@ KIND_FILES = {"roster": "花名册", "publicity": "宣传台账", "grid": "网�
 LABELS = {"roster": "人口花名册", "publicity": "宣传工作台账", "grid": "网格化管理台账"}
 
 
-def small_inbox(target: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("small_inbox", SMALL / "make_inbox.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_inbox(target)
-    return target
-
-
 @pytest.fixture()
 def small_key(monkeypatch) -> None:
     monkeypatch.setenv(load_config(SMALL / "township.yaml").person_key_env, "no-usable-data")
@@ -42,7 +33,7 @@ def small_key(monkeypatch) -> None:
     ids=lambda kinds: "+".join(sorted(kinds)) or "none",
 )
 def test_every_wholly_missing_required_kind_is_named(absent: set[str], tmp_path, small_key):
-    inbox = small_inbox(tmp_path / "inbox")
+    inbox = golden_inbox("small_township", tmp_path / "inbox")
     for kind in absent:
         for file in inbox.rglob(f"*{KIND_FILES[kind]}*"):
             file.unlink()
@@ -60,7 +51,7 @@ def test_every_wholly_missing_required_kind_is_named(absent: set[str], tmp_path,
 
 def test_one_village_sending_a_kind_is_enough(tmp_path, small_key) -> None:
     """西溪社区 sends no grid ledger: a gap for the completeness figure, not a stop."""
-    inbox = small_inbox(tmp_path / "inbox")
+    inbox = golden_inbox("small_township", tmp_path / "inbox")
     result = run_stages(inbox, SMALL / "township.yaml", tmp_path, RUN_DATE)
     missing = result.submissions.filter(~result.submissions["received"])
     assert missing["kind"].to_list() == ["grid"]

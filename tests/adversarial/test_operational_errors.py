@@ -6,7 +6,6 @@ read-only and full folders are real mounts (a read-only tmpfs, a tiny tmpfs)."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_CONFIG, RUN_DATE
+from pipeline import golden_inbox
 
 from epireport.cli import main
 from epireport.config import load_config
@@ -41,14 +41,6 @@ def tmpfs(target: Path, options: str) -> Iterator[Path]:
         yield target
     finally:
         subprocess.run(["umount", "-l", str(target)], check=True)
-
-
-def small_inbox(target: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("small_inbox", SMALL / "make_inbox.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_inbox(target)
-    return target
 
 
 def run_args(inbox: Path, out: Path, config: Path = DEMO_CONFIG) -> list[str]:
@@ -116,7 +108,7 @@ def api_url(prefect_harness) -> str:
 
 
 def test_a_full_disk_is_one_line_naming_the_folder(tmp_path: Path, api_url: str) -> None:
-    inbox = small_inbox(tmp_path / "inbox")
+    inbox = golden_inbox("small_township", tmp_path / "inbox")
     with tmpfs(tmp_path / "tiny", "size=512k") as tiny:
         done = run_cli([*run_args(inbox, tiny / "output", SMALL_CONFIG)], api_url, tmp_path)
         assert_one_line(done.returncode, done.stderr, str(tiny / "output"), done.stdout)
@@ -127,7 +119,7 @@ def test_a_full_disk_is_one_line_naming_the_folder(tmp_path: Path, api_url: str)
 def test_a_duckdb_file_held_by_another_program_is_one_line_naming_it(
     tmp_path: Path, api_url: str
 ) -> None:
-    inbox, out = small_inbox(tmp_path / "inbox"), tmp_path / "output"
+    inbox, out = golden_inbox("small_township", tmp_path / "inbox"), tmp_path / "output"
     out.mkdir()
     db = out / f"{load_config(SMALL_CONFIG).township.code}.duckdb"
     holder = subprocess.Popen(
