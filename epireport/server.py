@@ -81,7 +81,8 @@ def _end_with_parent(parent: int) -> Callable[[], None]:
     return preexec
 
 
-def _healthy(api_url: str) -> bool:
+def healthy(api_url: str) -> bool:
+    """Whether a Prefect API answers its health check."""
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
             return response.status == 200
@@ -131,7 +132,7 @@ def start_temporary_server(attempts: int = 3) -> str | None:
             process, api_url = _start(log)
             deadline = time.monotonic() + timeout
             while process.poll() is None and time.monotonic() < deadline:
-                if _healthy(api_url):
+                if healthy(api_url):
                     atexit.register(_stop, process)
                     os.environ["PREFECT_API_URL"] = api_url
                     return api_url

@@ -8,10 +8,12 @@ server or the generated demo inbox is marked slow here, whatever its module says
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
@@ -97,6 +99,21 @@ class _Collect(logging.Handler):
         self.lines.append(self.format(record))
 
 
+@contextlib.contextmanager
+def collected_logs() -> Iterator[list[str]]:
+    """Every log record emitted meanwhile, Prefect's flow and task run loggers included."""
+    handler = _Collect()
+    loggers = [logging.getLogger(n) for n in ("", "prefect", "prefect.flow_runs")]
+    loggers.append(logging.getLogger("prefect.task_runs"))
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
 @dataclass(frozen=True)
 class DemoRun:
     """The session's one full flow run on the demo inbox. Read-only: a test that alters
@@ -116,22 +133,17 @@ def demo_run(demo_inbox, tmp_path_factory, prefect_harness) -> DemoRun:
 
     inbox, truth = demo_inbox
     out = tmp_path_factory.mktemp("demo-run") / "output"
-    handler = _Collect()
-    loggers = [logging.getLogger(n) for n in ("", "prefect", "prefect.flow_runs")]
-    loggers.append(logging.getLogger("prefect.task_runs"))
-    for logger in loggers:
-        logger.addHandler(handler)
     key = os.environ.pop("EPIREPORT_PERSON_KEY", None)  # the demo township's published key
     try:
-        state = township_report(
-            inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE, return_state=True
-        )
+        with collected_logs() as lines:
+            state = township_report(
+                inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE,
+                return_state=True,
+            )  # fmt: skip
     finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
         if key is not None:
             os.environ["EPIREPORT_PERSON_KEY"] = key
     assert state.is_completed(), state.message
     report = state.result()
     assert report == out / "2022-12-20" / "report.txt"
-    return DemoRun(inbox, truth, out, report, state.state_details.flow_run_id, tuple(handler.lines))
+    return DemoRun(inbox, truth, out, report, state.state_details.flow_run_id, tuple(lines))

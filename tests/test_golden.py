@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from pipeline import StagesResult, run_stages
+from pipeline import StagesResult, golden_inbox, run_stages
 
 from epireport.config import load_config
 
@@ -65,10 +65,7 @@ def _inbox(case: str, workdir: Path) -> Path:
     folder = GOLDEN / case
     if (folder / "inbox").is_dir():
         return folder / "inbox"
-    inbox = workdir / "inbox"
-    inbox.mkdir(parents=True)
-    _module(folder / "make_inbox.py").write_inbox(inbox)
-    return inbox
+    return golden_inbox(case, workdir / "inbox")
 
 
 @pytest.fixture(scope="module")

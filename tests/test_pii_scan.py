@@ -17,7 +17,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import logging
 import os
 import re
 import subprocess
@@ -26,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_CONFIG, RUN_DATE
+from conftest import DEMO_CONFIG, RUN_DATE, collected_logs
 from personal_data import FULL_ID, PHONE, Planted, plant_inbox, raw_text
 
 from epireport.config import load_config
@@ -137,15 +136,6 @@ def test_no_id_phone_name_or_key_anywhere(demo_run, ctx) -> None:
 PLANTED_MTIME = 946684800  # 2000-01-01
 
 
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 def planted_inbox(target: Path) -> tuple[Path, Planted]:
     """A small demo inbox (five villages, so that the run is quick) with the planted files."""
     inbox = target / "inbox"
@@ -201,20 +191,12 @@ def test_planted_personal_data_is_found_in_no_output_log_database_or_console(
     assert planted.found_in(raw_text(inbox)) == planted.ids | planted.phones | planted.names
 
     out = tmp_path / "output"
-    handler = _Lines()
-    loggers = [logging.getLogger(n) for n in ("", "prefect", "prefect.flow_runs")]
-    loggers.append(logging.getLogger("prefect.task_runs"))
-    for logger in loggers:
-        logger.addHandler(handler)
-    try:
+    with collected_logs() as lines:
         state = township_report(
             inbox=inbox, config_path=DEMO_CONFIG, out=out, run_date=RUN_DATE, return_state=True
         )
-    finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
     assert state.is_completed(), state.message
-    log = "\n".join(handler.lines)
+    log = "\n".join(lines)
     assert "planted/某某（" in log  # the planted files were read, and logged masked
 
     command = [

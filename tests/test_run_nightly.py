@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 import uuid
 import zoneinfo
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ import pytest
 from personal_data import FULL_ID, PHONE
 from report_fixtures import GOLDEN
 
+from epireport.server import healthy
 from epireport.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.nightly
@@ -140,14 +140,6 @@ def wait_for(what: str, probe, timeout: float = RUN_TIMEOUT_SECONDS, every: floa
             return result
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-
-
-def healthy(api: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def client_call(api: str, call):
