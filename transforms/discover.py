@@ -59,22 +59,31 @@ _PLAIN_RANGES = ((0x20, 0x7E), (0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9F
                  (0xFF00, 0xFFEF))  # fmt: skip
 
 
-# CJK Extension A: rare characters, which the UTF-8 reading of GBK bytes often lands on.
-_RARE_HAN = (0x3400, 0x4DBF)
+def _uncommon(text: str) -> int:
+    """Characters outside what a clerk types every day (GB2312's hanzi, ASCII, CJK and
+    full-width punctuation): the wrong reading of a name lands on such characters."""
+    count = 0
+    for char in text:
+        if ord(char) < 0x80:
+            continue
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            count += 1
+    return count
 
 
-def _plain(text: str, rare_allowed: bool = True) -> bool:
-    ranges = [r for r in _PLAIN_RANGES if rare_allowed or r != _RARE_HAN]
-    return all(any(lo <= ord(c) <= hi for lo, hi in ranges) for c in text)
+def _plain(text: str) -> bool:
+    return all(any(lo <= ord(c) <= hi for lo, hi in _PLAIN_RANGES) for c in text)
 
 
 def readable_name(raw: bytes) -> str:
     """A file name as a clerk can read it: UTF-8, else GB18030 (names from a Windows zip),
     else UTF-8 with replacement characters. Always valid text for listings and DuckDB.
 
-    Short GBK names can be valid UTF-8 too (一 is D2 BB, UTF-8 for Cyrillic һ; 浍丗 reads as
-    䫁F): the first reading that is plain text without rare characters wins, then the first
-    that is plain text at all.
+    Some GBK names are valid UTF-8 too (一 is D2 BB, UTF-8 for Cyrillic һ; 楦虫宫 reads as
+    鸳湬): among the readings that are plain text, the one with fewest uncommon characters
+    wins, UTF-8 on a tie.
     """
     readings = []
     for encoding in ("utf-8", "gb18030"):
@@ -84,11 +93,8 @@ def readable_name(raw: bytes) -> str:
             continue
     if not readings:
         return raw.decode("utf-8", errors="replace")
-    for rare_allowed in (False, True):
-        for text in readings:
-            if _plain(text, rare_allowed):
-                return text
-    return readings[0]
+    plain = [text for text in readings if _plain(text)]
+    return min(plain, key=_uncommon) if plain else readings[0]
 
 
 def _unique(names: list[str], raws: list[bytes]) -> list[str]:
