@@ -13,7 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from epireport.config import ConfigError, check_run_date, load_config, load_county
+from epireport.config import (
+    ConfigError,
+    check_run_date,
+    load_config,
+    load_county,
+    resolve_villages,
+)
 from epireport.nightly import DEFAULT_PORT, api_url, check_server, run_paths, serve
 from epireport.server import (
     ServerNotStarted,
@@ -50,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, required=True, help="output root; runs go to OUT/<R>/")
     run.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
     run.add_argument("--reread", action="store_true", help=REREAD_HELP)
+    run.add_argument(
+        "--accept-fall",
+        action="append",
+        default=[],
+        metavar="VILLAGE",
+        help="a village whose sharp fall since the last report is checked and true (repeatable)",
+    )
 
     demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
     demo.add_argument("outdir", type=Path)
@@ -217,6 +230,7 @@ def _run(args: argparse.Namespace) -> int:
     _check_paths(args.inbox, args.out)
     config = load_config(args.config)
     check_run_date(config, args.run_date or dt.date.today(), args.config)
+    accept_falls = resolve_villages(config, args.accept_fall, "--accept-fall")
     _check_writable(args.out)
     configure_prefect_environment()
     start_temporary_server()
@@ -233,6 +247,7 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out.resolve(),
             run_date=args.run_date,
             reread=args.reread,
+            accept_falls=accept_falls,
         )
     except (QualityGateFailed, NoUsableData) as e:
         _error(f"报告未生成：{e}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -206,6 +206,13 @@ class TownshipConfig(_Strict):
         None, description="last 填报日期 on time for a required file; default: the cut-off date"
     )
     coverage_target_pct: float = Field(90.0, ge=0, le=100)
+    unknown_share_max_pct: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="unknown values of a column above this share of its ledger's rows stop the "
+        "report (unknown_values.csv): a figure that far short is not published",
+    )
     reserve_quotas: dict[str, dict[ReserveItemCode, NonNegativeInt]] = Field(
         default_factory=dict,
         description="clinic code -> item -> quota; a clinic's own 储备定额 note takes precedence",
@@ -350,6 +357,18 @@ def check_run_date(config: TownshipConfig, run_date: dt.date, path: Path) -> Non
         f"{path}：cutoff_date：运行日期 {run_date} 早于截止日期 {config.cutoff_date}；"
         "请在截止日期当天或之后运行，或用 --run-date 指定运行日期"
     )
+
+
+def resolve_villages(config: TownshipConfig, names: Iterable[str], option: str) -> list[str]:
+    """Village names or aliases given on the command line, as the config names them."""
+    canonical = {n: v.name for v in config.villages for n in (v.name, *v.aliases)}
+    unknown = [n for n in names if n not in canonical]
+    if unknown:
+        raise ConfigError(
+            f"{option}：“{'、'.join(unknown)}”不是{config.township.name}的村（社区）；"
+            f"可用的名称：{'、'.join(v.name for v in config.villages)}"
+        )
+    return [canonical[n] for n in names]
 
 
 def load_config(path: Path) -> TownshipConfig:

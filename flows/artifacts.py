@@ -22,8 +22,11 @@ from transforms.ingest import IngestLedger
 from transforms.masking import Lexicon, mask_listing, mask_text
 from transforms.metrics import ComputedMetrics
 from transforms.quality import QualityVerdict
+from transforms.unknown_values import unknown_values_listing
 
-ARTIFACT_KINDS: tuple[str, ...] = ("report", "metrics", "ingest", "quality", "files")
+ARTIFACT_KINDS: tuple[str, ...] = (
+    "report", "metrics", "ingest", "unknown-values", "quality", "files",
+)  # fmt: skip
 # The ingest summary's columns shown in the UI, in this order (no hashes, no file ids).
 INGEST_COLUMNS: tuple[str, ...] = (
     "path", "kind", "village_code", "status", "rows_in_file", "rows_read", "rows_loaded",
@@ -96,6 +99,19 @@ def quality_markdown(verdict: QualityVerdict) -> str:
     return mask_text("\n".join(lines))
 
 
+def unknown_values_markdown(unknown_values: pl.DataFrame, lexicon: Lexicon) -> str:
+    """unknown_values.csv as a table; a sentence when every value was read."""
+    if unknown_values.is_empty():
+        return "本次报送的台账中没有未能识别的填写值。"
+    listing = mask_listing(unknown_values_listing(unknown_values), lexicon)
+    lines = [
+        "| " + " | ".join(listing.columns) + " |",
+        "|" + "---|" * listing.width,
+        *("| " + " | ".join(str(v) for v in row) + " |" for row in listing.iter_rows()),
+    ]
+    return mask_text("\n".join(lines))
+
+
 def files_markdown(run_dir: Path, names: Iterable[str]) -> str:
     """Links to the run's files; ``file://`` because they stay on the machine that ran it."""
     links = [f"- [{name}]({(run_dir / name).resolve().as_uri()})" for name in names]
@@ -112,7 +128,7 @@ def publish_artifacts(
     verdict: QualityVerdict,
     lexicon: Lexicon,
 ) -> list[str]:
-    """Publish the five artifacts of a run; returns their keys."""
+    """Publish the six artifacts of a run; returns their keys."""
     run_dir = report.parent
     cutoff = run_dir.name
     keys = {kind: artifact_key(kind, township_code) for kind in ARTIFACT_KINDS}
@@ -127,6 +143,11 @@ def publish_artifacts(
     )
     create_table_artifact(
         ingest_rows(ingest.files, lexicon), key=keys["ingest"], description="收件箱文件逐一情况"
+    )
+    create_markdown_artifact(
+        unknown_values_markdown(ingest.unknown_values, lexicon),
+        key=keys["unknown-values"],
+        description="未能识别的填写值及其影响的数字",
     )
     create_markdown_artifact(
         quality_markdown(verdict), key=keys["quality"], description="数据质量检查"

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
-from epireport.config import TownshipConfig, check_run_date, load_config
+from epireport.config import TownshipConfig, check_run_date, load_config, resolve_villages
 from epireport.faults import fault_point
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
@@ -53,6 +54,7 @@ from transforms.quality import (
 )
 from transforms.quality_docs import QUALITY_PAGE, QualityRun, record_results, render_quality_docs
 from transforms.report_model import ReportContext
+from transforms.trend import village_trend
 from transforms.villages import VillageIndex
 
 
@@ -116,8 +118,8 @@ def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     result = normalize_reads(settle_versions(reads), ctx)
     fault_point("normalize")
     for f in mask_listing(result.files, township_lexicon(ctx.villages)).iter_rows(named=True):
-        if f["status"] == "refused":
-            logger.warning("file %s: refused, %s", f["path"], f["refusal"])
+        if f["status"] in ("refused", "held"):
+            logger.warning("file %s: %s, %s", f["path"], f["status"], f["refusal"])
         elif f["status"] != "loaded":
             logger.info("file %s: %s, %d rows retired", f["path"], f["status"], f["rows_read"])
         else:
@@ -129,7 +131,7 @@ def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     totals = result.files.select("rows_read", "rows_loaded", "rows_refused", "rows_retired")
     logger.info(
         "normalize: %d files, rows read %d = loaded %d + refused %d + retired %d"
-        " (files repeated or replaced by a later version)",
+        " (files repeated, replaced by a later version, or held from replacing a fuller one)",
         result.files.height,
         *totals.sum().row(0),
     )
@@ -175,7 +177,10 @@ def _stored_check_key(_: TaskRunContext, inputs: dict) -> str:
 
 def _figures_check_key(_: TaskRunContext, inputs: dict) -> str:
     figures = inputs["computed"].metrics.model_dump_json()
-    return result_key(inputs["fingerprint"] + figures, inputs["params"])
+    # The verdict depends on which villages hold, not on the figures compared.
+    trend = inputs["trend"]
+    trend = trend[["village", "holds"]].to_json() if trend is not None else ""
+    return result_key(inputs["fingerprint"] + figures + trend, inputs["params"])
 
 
 @task(name="check-stored-data", cache_key_fn=_stored_check_key, persist_result=True)
@@ -198,12 +203,33 @@ def metrics(db_path: Path, resources: Resources, params: MetricParams) -> Comput
     return computed
 
 
+@task(name="compare-with-published")
+def compare_with_published(
+    computed: ComputedMetrics, out: Path, cutoff: dt.date, township: str,
+    accept_falls: list[str] | None,
+) -> pd.DataFrame | None:  # fmt: skip
+    vaccination = computed.metrics.vaccination
+    if vaccination is None:
+        return None
+    published = read_previous_metrics(out, cutoff, same_cutoff=True)
+    trend = village_trend(vaccination.village_coverage, published, township, accept_falls or ())
+    for row in trend[trend["accepted"]].itertuples():
+        get_run_logger().warning(
+            "trend: %s fell (base %d -> %d, doses %d -> %d), accepted for this run",
+            row.village_code, row.base_before, row.base_now, row.doses_before, row.doses_now,
+        )  # fmt: skip
+    return trend
+
+
 @task(name="check-metrics", cache_key_fn=_figures_check_key, persist_result=True)
 def check_metrics(
-    computed: ComputedMetrics, resources: Resources, params: dict, fingerprint: str
-) -> QualityVerdict:
-    """Cached: the verdict is reused while the fingerprint and the figures stay."""
-    verdict = check_figures(computed.metrics, load_suites(resources.expectations_dir), params)
+    computed: ComputedMetrics, trend: pd.DataFrame | None, resources: Resources, params: dict,
+    fingerprint: str,
+) -> QualityVerdict:  # fmt: skip
+    """Cached: the verdict is reused while the fingerprint, the figures and the published
+    figures they are compared with stay."""
+    suites = load_suites(resources.expectations_dir)
+    verdict = check_figures(computed.metrics, suites, params, trend)
     _log_checks("check metrics", verdict)
     return verdict
 
@@ -269,15 +295,19 @@ def township_report(
     out: Path,
     run_date: dt.date | None = None,
     reread: bool = False,
+    accept_falls: list[str] | None = None,
 ) -> Path:
     """Build one township's report from one inbox; returns the report's path.
 
     When the inbox, config, run date and code are those of the last load, the stored
     tables are used as they are; ``reread`` reads every file again all the same.
+    ``accept_falls`` names villages whose sharp fall since the last published run the office
+    has checked: for this run, it does not stop the report.
     """
     config = load_config(config_path)
     run_date = run_date or dt.date.today()
     check_run_date(config, run_date, config_path)
+    accept_falls = resolve_villages(config, accept_falls or (), "--accept-fall")
     cutoff = config.cutoff(run_date)
     resources = project_resources()
     person_key, is_demo_key = resolve_person_key(config)
@@ -308,8 +338,9 @@ def township_report(
         db_path, resources, params, inputs
     )
     computed = metrics(db_path, resources, MetricParams.from_config(config, cutoff))
+    trend = compare_with_published(computed, out, cutoff, config.township.name, accept_falls)
     figures_verdict = check_metrics.with_options(refresh_cache=reread)(
-        computed, resources, params, inputs
+        computed, trend, resources, params, inputs
     )
     verdict = record_quality(db_path, resources, run, stored_verdict, figures_verdict)
     _gate(verdict)

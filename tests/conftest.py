@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import logging
 import os
+import pickle
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,9 +86,19 @@ def prefect_harness():
 
 @pytest.fixture(scope="session")
 def demo_inbox(tmp_path_factory, demo_config: TownshipConfig) -> tuple[Path, DemoInbox]:
-    """The generated demo inbox and its truth, written once per session (~14 s); read-only."""
-    path = tmp_path_factory.mktemp("demo") / "inbox"
-    return path, generate_inbox(path, demo_config)
+    """The generated demo inbox and its truth, written once per pytest run (~14 s) and shared
+    by the xdist workers (the first one to ask writes it, under a lock); read-only."""
+    base = tmp_path_factory.getbasetemp()  # under xdist, one folder per worker in the run's
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-shared"
+    shared.mkdir(exist_ok=True)
+    path, truth_file = shared / "inbox", shared / "truth.pickle"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not truth_file.exists():
+            truth = generate_inbox(path, demo_config)
+            truth_file.write_bytes(pickle.dumps(truth))
+            return path, truth
+    return path, pickle.loads(truth_file.read_bytes())
 
 
 class _Collect(logging.Handler):

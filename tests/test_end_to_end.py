@@ -18,7 +18,12 @@ from report_fixtures import GOLDEN
 
 from epireport.settings import PROJECT_ROOT as ROOT
 from transforms.documents import CHART_FILE
-from transforms.vocabulary import APPENDIX_COLUMNS, KIND_LABELS, RESERVE_ITEM_LABELS
+from transforms.vocabulary import (
+    APPENDIX_COLUMNS,
+    HEADER_ALIASES,
+    KIND_LABELS,
+    RESERVE_ITEM_LABELS,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -94,6 +99,30 @@ def test_planted_refusals_are_found_with_file_sheet_row_and_reason(demo_run) -> 
         for r in demo.truth["refused_rows"]
     }
     assert found == planted
+
+
+def test_unknown_values_are_listed_and_named_in_the_report(demo_run) -> None:
+    """The demo's planted unknown doses and villages: counted per column in
+    unknown_values.csv as the generator planted them, and named in 附：数据说明."""
+    demo, out = demo_run.truth, demo_run.out
+    listing = read_csv(out / "latest" / "unknown_values.csv")
+    rows: dict[tuple[str, str], int] = {}
+    for line in listing:
+        key = (line["台账"], line["栏目"])
+        rows[key] = rows.get(key, 0) + int(line["记录数"])
+    kinds = {f.path: f.kind for f in demo.files}
+    fields = {"dose_unknown": "dose", "village_unknown": "village"}
+    planted: dict[tuple[str, str], int] = {}
+    for r in demo.truth["refused_rows"]:
+        if r["reason"] in fields:
+            kind = kinds[r["file"]]
+            key = (KIND_LABELS[kind], HEADER_ALIASES[kind][fields[r["reason"]]][0])
+            planted[key] = planted.get(key, 0) + 1
+    assert planted and rows == planted
+    text = (out / "latest" / "report.txt").read_text(encoding="utf-8")
+    note = text[text.index("附：") :]
+    for line in listing:
+        assert f"“{line['填写的值']}”有{line['记录数']}条记录未能识别" in note
 
 
 # --- the complete report: every section against the generator's own count -----------------

@@ -105,7 +105,7 @@ def test_no_id_phone_name_or_key_anywhere(demo_run, ctx) -> None:
     names = resident_names(demo_run.inbox, ctx)
     assert len(names) > 20000  # the scan really has the residents' names to look for
     artifacts = asyncio.run(artifact_texts(demo_run.flow_run_id))
-    assert len(artifacts) == 5
+    assert len(artifacts) == 6
     assert len(demo_run.log_lines) > 100
 
     out = demo_run.out
@@ -214,7 +214,7 @@ def test_planted_personal_data_is_found_in_no_output_log_database_or_console(
     assert "planted/某某（" in console
 
     artifacts = asyncio.run(artifact_texts(state.state_details.flow_run_id))
-    assert len(artifacts) == 5
+    assert len(artifacts) == 6
     database = prefect_database_text()
     assert "planted/某某（" in database  # the run's log lines and task names are in it
     scanned = {

@@ -203,7 +203,7 @@ def test_an_expectation_that_raises_counts_as_failed(run: Run, params: dict, tmp
     verdict = check_stored_tables(db, suites, RESOURCES.checks_dir, params)
     failed = result_of(verdict, "stg_meeting", "expect_column_values_to_not_be_null", "title")
     assert not failed.success and failed.severity == "critical" and "title" in failed.error
-    assert "expect_column_values_to_not_be_null on stg_meeting.title" in str(
+    assert "stg_meeting.title 未通过 expect_column_values_to_not_be_null" in str(
         QualityGateFailed(verdict)
     )
 
@@ -223,7 +223,8 @@ def test_figures_above_their_denominator_fail_critically(
         "report_metrics", "vaccination_p60,vaccination_v60_dose1", 1,
     )  # fmt: skip
     message = str(QualityGateFailed(verdict))
-    assert "on report_metrics.vaccination_p60,vaccination_v60_dose1: 1 of 1 rows fail" in message
+    assert "report_metrics.vaccination_p60,vaccination_v60_dose1 未通过" in message
+    assert "（1 of 1 rows fail）" in message
 
 
 def test_every_warning_has_a_sentence_and_bad_suites_are_refused(tmp_path: Path) -> None:
@@ -294,10 +295,10 @@ def test_critical_failure_keeps_the_previous_report(run: Run, tmp_path: Path) ->
     with pytest.raises(QualityGateFailed) as failed:
         township_report(inbox=inbox, config_path=DEMO_CONFIG, out=run.out, run_date=RUN_DATE)
 
-    assert "expect_column_values_to_be_unique on stg_demonstration.village_code: " in str(
+    assert "stg_demonstration.village_code 未通过 expect_column_values_to_be_unique（" in str(
         failed.value
     )
-    assert re.search(r"village_code: \d+ of \d+ rows fail", str(failed.value))
+    assert re.search(r"（\d+ of \d+ rows fail）", str(failed.value))
     after = {p: p.read_bytes() for p in sorted(run.report.parent.rglob("*")) if p.is_file()}
     assert after == before
     assert (run.out / "latest").readlink() == latest

@@ -37,7 +37,10 @@ from epireport.settings import PROJECT_ROOT
 pytestmark = pytest.mark.nightly
 
 CHROMIUM = Path("/usr/bin/chromium")
-KEYS = {f"{kind}-baisha" for kind in ("report", "metrics", "ingest", "quality", "files")}
+KEYS = {
+    f"{kind}-baisha"
+    for kind in ("report", "metrics", "ingest", "unknown-values", "quality", "files")
+}
 LONG_RUNNING = ("make ui", "epireport serve", "prefect worker start")
 RUN_TIMEOUT_SECONDS = 150
 

@@ -30,14 +30,19 @@ from transforms.layout import (
 )
 from transforms.normalize import REFUSED_SCHEMA, NormalizeContext, normalize_kind
 from transforms.read import FileRefused, ShapeLimits, read_sheets
+from transforms.unknown_values import UNKNOWN_SCHEMA, spelling_indexes, unknown_values
 from transforms.vocabulary import REASON_TEXTS, UNIT_MARKERS
 
 # Kinds that carry no village column: the file belongs to one village, named around the table.
 VILLAGE_FILE_KINDS: frozenset[str] = frozenset({"roster", "publicity"})
 # A file whose rows are read but not loaded: repeated content, or replaced by a later version.
-RETIRED_STATUSES: frozenset[str] = frozenset({"duplicate", "superseded"})
+# A file whose rows are read but not loaded: repeated content, replaced by a later version,
+# or held because it would have replaced a fuller earlier version.
+RETIRED_STATUSES: frozenset[str] = frozenset({"duplicate", "superseded", "held"})
 # Kinds a village sends once per period; a later file replaces the earlier one.
 ONE_PER_VILLAGE_KINDS: frozenset[str] = frozenset({"roster", "publicity", "grid"})
+# A later file with fewer data rows than this share of an earlier one does not replace it.
+REPLACEMENT_MIN_SHARE = 0.5
 # Header problems that say a sheet holds nothing, rather than a table we could not use.
 NOTHING_TO_READ: frozenset[str] = frozenset({"empty_sheet", "instruction_sheet"})
 
@@ -262,10 +267,26 @@ def read_file(
     return replace(lines[0], more=tuple(lines[1:]))
 
 
-def settle_versions(reads: list[FileRead]) -> list[FileRead]:
-    """Skip repeated content; keep only a village's latest file of a once-per-period kind.
+def _version_order(r: FileRead) -> tuple[str, float, str]:
+    return (r.reported_on or "", r.file.modified_at, r.file.relative_path)
 
-    Both are settled per kind: a workbook of two kinds is two lines, each settled on its own.
+
+def _held(r: FileRead, kept: FileRead) -> FileRead:
+    """A later file that would wipe most of what ``kept`` says: read, counted, not loaded."""
+    code = "resubmission_empty" if r.rows_read == 0 else "resubmission_shrank"
+    reason = REASON_TEXTS[code].format(
+        rows=r.rows_read, earlier=kept.file.relative_path, earlier_rows=kept.rows_read
+    )
+    return replace(r, status="held", refusal_code=code, refusal=reason)
+
+
+def settle_versions(reads: list[FileRead]) -> list[FileRead]:
+    """Skip repeated content; keep one file per village of a once-per-period kind.
+
+    The latest file replaces the earlier ones, unless it holds fewer than half the data rows
+    of an earlier one (a blank template sent again, a partial list): then it is held, with
+    a reason naming the file it would have replaced, and the next latest is weighed the
+    same way. Both are settled per kind: a workbook of two kinds is two lines.
     """
     seen: set[tuple[str, str | None]] = set()
     settled: list[FileRead] = []
@@ -276,28 +297,22 @@ def settle_versions(reads: list[FileRead]) -> list[FileRead]:
         seen.add((r.file.sha256, r.kind))
         settled.append(r)
 
-    latest: dict[tuple[str, str], FileRead] = {}
+    versions: dict[tuple[str, str], list[FileRead]] = {}
     for r in settled:
         if r.status == "loaded" and r.kind in ONE_PER_VILLAGE_KINDS and r.village_code:
-            key = (r.kind, r.village_code)
-            order = (r.reported_on or "", r.file.modified_at, r.file.relative_path)
-            current = latest.get(key)
-            if current is None or order > (
-                current.reported_on or "",
-                current.file.modified_at,
-                current.file.relative_path,
-            ):
-                latest[key] = r
-    winners = {id(r) for r in latest.values()}
-    return [
-        replace(r, status="superseded")
-        if r.status == "loaded"
-        and r.kind in ONE_PER_VILLAGE_KINDS
-        and r.village_code
-        and id(r) not in winners
-        else r
-        for r in settled
-    ]
+            versions.setdefault((r.kind, r.village_code), []).append(r)
+    outcome: dict[int, FileRead] = {}
+    for files in versions.values():
+        files.sort(key=_version_order)
+        for i, r in enumerate(files):
+            fuller = max(files[:i], key=lambda e: e.rows_read, default=None)
+            if fuller is not None and r.rows_read < REPLACEMENT_MIN_SHARE * fuller.rows_read:
+                outcome[id(r)] = _held(r, fuller)
+        winner = next(r for r in reversed(files) if id(r) not in outcome)
+        for r in files:
+            if id(r) not in outcome and r is not winner:
+                outcome[id(r)] = replace(r, status="superseded")
+    return [outcome.get(id(r), r) for r in settled]
 
 
 FILES_SCHEMA: dict[str, pl.DataType] = {
@@ -339,11 +354,15 @@ SHEETS_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class IngestLedger:
-    """Where every file and every refused row went: what the listings and the UI show."""
+    """Where every file and every refused row went, and the values no spelling names: what
+    the listings and the UI show."""
 
     files: pl.DataFrame
     refused_rows: pl.DataFrame
     sheets: pl.DataFrame
+    unknown_values: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=UNKNOWN_SCHEMA)
+    )
 
 
 @dataclass(frozen=True)
@@ -356,6 +375,9 @@ class IngestResult:
     retired_rows: pl.DataFrame
     files: pl.DataFrame
     sheets: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SHEETS_SCHEMA))
+    unknown_values: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=UNKNOWN_SCHEMA)
+    )
 
     @property
     def refused_files(self) -> pl.DataFrame:
@@ -365,10 +387,15 @@ class IngestResult:
 
     @property
     def ledger(self) -> IngestLedger:
-        return IngestLedger(files=self.files, refused_rows=self.refused_rows, sheets=self.sheets)
+        return IngestLedger(
+            files=self.files,
+            refused_rows=self.refused_rows,
+            sheets=self.sheets,
+            unknown_values=self.unknown_values,
+        )
 
 
-def _rows_of(reads: list[FileRead], kind: str, status: str) -> pl.DataFrame | None:
+def _rows_of(reads: list[FileRead], kind: str, *statuses: str) -> pl.DataFrame | None:
     frames = [
         t.rows.with_columns(
             pl.lit(r.file_id).alias("file_id"),
@@ -376,7 +403,7 @@ def _rows_of(reads: list[FileRead], kind: str, status: str) -> pl.DataFrame | No
             pl.lit(r.village_code, dtype=pl.String).alias("village_code"),
         )
         for r in reads
-        if r.status == status and r.kind == kind
+        if r.status in statuses and r.kind == kind
         for t in r.tables
     ]
     return pl.concat(frames, how="diagonal") if frames else None
@@ -407,12 +434,14 @@ def _retire(kind: str, rows: pl.DataFrame) -> pl.DataFrame:
 def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     """Normalize every loaded file's rows, kind by kind, and count them per file.
 
-    Rows of a file replaced by a later version are normalized too and kept as retired rows;
-    a byte-identical copy of another file adds nothing and is only counted.
+    Rows of a file replaced by a later version, or held back from replacing a fuller one,
+    are normalized too and kept as retired rows; a byte-identical copy of another file adds
+    nothing and is only counted.
     """
     reads = lines_of(reads)
     tables: dict[str, pl.DataFrame] = {}
     refused: list[pl.DataFrame] = []
+    unread: list[pl.DataFrame] = []
     retired: list[pl.DataFrame] = []
     for kind in sorted({r.kind for r in reads if r.kind}):
         rows = _rows_of(reads, kind, "loaded")
@@ -420,7 +449,8 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
             result = normalize_kind(kind, rows, ctx)
             tables[kind] = result.loaded
             refused.append(result.refused)
-        replaced = _rows_of(reads, kind, "superseded")
+            unread.append(result.unread)
+        replaced = _rows_of(reads, kind, "superseded", "held")
         if replaced is not None:
             retired.append(_retire(kind, normalize_kind(kind, replaced, ctx).loaded))
     refused_rows = pl.concat(refused) if refused else pl.DataFrame(schema=REFUSED_SCHEMA)
@@ -470,12 +500,14 @@ def normalize_reads(reads: list[FileRead], ctx: NormalizeContext) -> IngestResul
         .otherwise(0)
         .alias("rows_retired"),
     )
+    unread_rows = pl.concat(unread) if unread else pl.DataFrame(schema=REFUSED_SCHEMA)
     return IngestResult(
         tables=tables,
         refused_rows=refused_rows,
         retired_rows=retired_rows,
         files=files,
         sheets=sheet_ledger(reads),
+        unknown_values=unknown_values(refused_rows, unread_rows, files, spelling_indexes(ctx)),
     )
 
 

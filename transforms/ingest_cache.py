@@ -107,4 +107,5 @@ def stored_ingest(db_path: Path, fingerprint: str) -> IngestLedger | None:
             files=con.sql("select * from ingested_files").pl(),
             refused_rows=con.sql("select * from refused_rows").pl(),
             sheets=con.sql("select * from ingested_sheets").pl(),
+            unknown_values=con.sql("select * from unknown_values").pl(),
         )

@@ -67,6 +67,7 @@ def load_into_duckdb(
     frames["refused_rows"] = result.refused_rows
     frames["refused_files"] = result.refused_files
     frames["retired_rows"] = result.retired_rows
+    frames["unknown_values"] = result.unknown_values
     lexicon = township_lexicon(ctx.villages)
     frames = {name: mask_listing(frame, lexicon) for name, frame in frames.items()}
     frames[FINGERPRINT_TABLE] = fingerprint_frame(fingerprint)

@@ -9,6 +9,7 @@ personal field leaves this stage.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -105,8 +106,14 @@ class NormalizeContext:
 
 @dataclass(frozen=True)
 class Normalized:
+    """Loaded and refused rows; ``unread`` lists loaded rows with a value read as "other"
+    because no spelling names it (transforms/unknown_values.py counts them)."""
+
     loaded: pl.DataFrame
     refused: pl.DataFrame
+    unread: pl.DataFrame = dataclasses.field(
+        default_factory=lambda: pl.DataFrame(schema=REFUSED_SCHEMA)
+    )
 
 
 REFUSED_SCHEMA: dict[str, pl.DataType] = {
@@ -148,6 +155,15 @@ AMBIGUOUS_TYPES: dict[FieldType, SpellingIndex] = {
     "dose": DOSE_SPELLINGS,
     **{field_type: spellings for field_type, (spellings, _) in ENUMERATED_TYPES.items()},
 }
+
+
+# Every field type read through spellings, with its index: what unknown_values.csv suggests from.
+VOCABULARY_TYPES: dict[FieldType, SpellingIndex] = {
+    **AMBIGUOUS_TYPES,
+    "mode": VACCINATION_MODE_SPELLINGS,
+}
+# A mode no spelling names is read as "other"; the row loads and the value is listed.
+MODE_UNKNOWN = "mode_unknown"
 
 
 def _ambiguity_reasons(field: pl.Expr, raw: pl.Expr, types: dict[str, FieldType]) -> pl.Expr:
@@ -261,6 +277,7 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
         _error_code=pl.coalesce([pl.col(f"_parsed_{f}").struct.field("error") for f in has_error]),
     )
     refused = _refused_rows(checked, types, ctx)
+    unread = _unread_rows(checked.filter(pl.col("_error_code").is_null()), types, ctx)
     loaded = checked.filter(pl.col("_error_code").is_null()).select(
         *[c for c in checked.columns if c in (*SOURCE_COLUMNS, "village_code")],
         *[pl.col(f"_value_{f}").alias(f) for f in values],
@@ -282,7 +299,30 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
             .drop("village", "village_code", strict=False)
             .rename({"_village_code": "village_code"})
         )
-    return Normalized(loaded=loaded, refused=refused)
+    return Normalized(loaded=loaded, refused=refused, unread=unread)
+
+
+def _unread_rows(
+    loaded: pl.DataFrame, types: dict[str, FieldType], ctx: NormalizeContext
+) -> pl.DataFrame:
+    """Loaded rows whose 接种方式 no spelling names (or several do): read as "other", listed."""
+    lexicon = township_lexicon(ctx.villages)
+    frames = []
+    for field_name in (f for f, t in types.items() if t == "mode"):
+        raw = pl.col(field_name).str.strip_chars()
+        error = match_spellings(raw, VACCINATION_MODE_SPELLINGS, MODE_UNKNOWN).struct.field("error")
+        frames.append(
+            loaded.filter(raw.is_not_null() & (raw != "") & error.is_not_null()).select(
+                *SOURCE_COLUMNS,
+                pl.lit(field_name).alias("field"),
+                pl.lit(MODE_UNKNOWN).alias("reason_code"),
+                pl.lit(REASON_TEXTS[MODE_UNKNOWN]).alias("reason"),
+                mask_column(raw, lambda text: mask_label(text, lexicon))
+                .str.head(50)
+                .alias("value_masked"),
+            )
+        )
+    return pl.concat(frames).cast(REFUSED_SCHEMA) if frames else pl.DataFrame(schema=REFUSED_SCHEMA)
 
 
 def _refused_rows(

@@ -27,6 +27,7 @@ from transforms.masking import Lexicon, mask_listing
 from transforms.publish import frame_to_csv, metrics_json
 from transforms.render import render_report
 from transforms.report_model import PreviousReport, ReportContext
+from transforms.unknown_values import unknown_values_listing
 
 SQL_PREFIX = "sql/metrics/"
 
@@ -92,6 +93,9 @@ def build_outputs(
         "metrics.json": metrics_json(metrics_document(context, registry)),
         "ingest_summary.csv": frame_to_csv(mask_listing(ingest.files.drop("sha256"), lexicon)),
         "ingest_sheets.csv": frame_to_csv(mask_listing(ingest.sheets, lexicon)),
+        "unknown_values.csv": frame_to_csv(
+            mask_listing(unknown_values_listing(ingest.unknown_values), lexicon)
+        ),
         "refused_rows.csv": frame_to_csv(
             mask_listing(
                 ingest.refused_rows.join(

@@ -100,9 +100,12 @@ def metrics_json(sections: dict[str, Any]) -> str:
     return json.dumps(sections, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
-def read_previous_metrics(out_root: Path, cutoff: dt.date) -> dict[str, Any] | None:
+def read_previous_metrics(
+    out_root: Path, cutoff: dt.date, same_cutoff: bool = False
+) -> dict[str, Any] | None:
     """The metrics.json of the latest earlier run under ``out_root`` (folders named by cut-off
     date), so the report can say what changed; None when there is none or it cannot be read.
+    With ``same_cutoff``, a published run of this cut-off (the one this run replaces) counts.
     """
     earlier: list[tuple[dt.date, Path]] = []
     for folder in out_root.glob("*/metrics.json") if out_root.is_dir() else ():
@@ -110,7 +113,7 @@ def read_previous_metrics(out_root: Path, cutoff: dt.date) -> dict[str, Any] | N
             run_cutoff = dt.date.fromisoformat(folder.parent.name)
         except ValueError:
             continue  # "latest", hidden staging folders and anything else
-        if run_cutoff < cutoff:
+        if run_cutoff < cutoff or (same_cutoff and run_cutoff == cutoff):
             earlier.append((run_cutoff, folder))
     for _, path in sorted(earlier, reverse=True):
         try:

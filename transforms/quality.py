@@ -38,9 +38,11 @@ from pydantic import BaseModel
 from epireport.config import TownshipConfig
 from transforms.normalize import VACCINATION_START
 from transforms.report_model import QualityNote, ReportMetrics
+from transforms.trend import TREND_TABLE
 from transforms.vocabulary import (
     ENUMERATIONS,
     PUBLICITY_KINDS,
+    QUALITY_NOTE_SEPARATORS,
     QUALITY_NOTES,
     RESIDENCE_STATUS,
     VACCINATION_MODES,
@@ -49,8 +51,12 @@ from transforms.vocabulary import (
 Severity = Literal["critical", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
 RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
+# Columns a suite may name its failing rows by: never a personal one.
+NAMEABLE_COLUMNS: frozenset[str] = frozenset({"village", "note"})
 # The suite table fed from the computed figures rather than from the DuckDB file.
 METRICS_TABLE = "report_metrics"
+# Suite tables computed in the run rather than read from the DuckDB file.
+FIGURE_TABLES: frozenset[str] = frozenset({METRICS_TABLE, TREND_TABLE})
 # Suite tables named check_<name> are the result of sql/checks/<name>.sql.
 CHECK_PREFIX = "check_"
 _SQL_PARAM = re.compile(r"\$([a-z_]+)")
@@ -69,6 +75,7 @@ class SuiteSpec:
     name: str
     table: str
     expectations: tuple[ExpectationSpec, ...]
+    name_rows_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class CheckResult:
     observed_value: float | None = None
     note: str | None = None
     condition: str = ""
+    subjects: tuple[str, ...] = ()
 
     @property
     def failing(self) -> str:
@@ -107,7 +115,10 @@ class CheckResult:
         """
         if self.success or self.note is None or self.error:
             return None
-        return QUALITY_NOTES[self.note].format(count=self.unexpected_count or 0)
+        separator = QUALITY_NOTE_SEPARATORS.get(self.note, "、")
+        return QUALITY_NOTES[self.note].format(
+            count=self.unexpected_count or 0, subjects=separator.join(self.subjects)
+        )
 
 
 @dataclass(frozen=True)
@@ -140,10 +151,10 @@ class QualityGateFailed(RuntimeError):
 
     def __init__(self, verdict: QualityVerdict) -> None:
         lines = [
-            f"{r.expectation} on {r.table}.{r.column}: {r.failing}"
+            r.sentence or f"{r.table}.{r.column} 未通过 {r.expectation}（{r.failing}）"
             for r in verdict.critical_failures
         ]
-        super().__init__("critical data-quality check failed: " + "; ".join(lines))
+        super().__init__("关键数据质量检查未通过：" + "；".join(lines))
         self.verdict = verdict
 
 
@@ -165,6 +176,9 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
     suites = []
     for path in sorted(directory.glob("*.yaml")):
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        name_rows_by = raw.get("name_rows_by")
+        if name_rows_by is not None and name_rows_by not in NAMEABLE_COLUMNS:
+            raise SuiteError(f"{path.name}: name_rows_by must be one of {sorted(NAMEABLE_COLUMNS)}")
         suites.append(
             SuiteSpec(
                 name=path.stem,
@@ -173,6 +187,7 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
                     _expectation(e, f"{path.name} #{i + 1}")
                     for i, e in enumerate(raw["expectations"])
                 ),
+                name_rows_by=name_rows_by,
             )
         )
     return suites
@@ -215,6 +230,7 @@ def check_params(config: TownshipConfig, cutoff: dt.date, run_date: dt.date) -> 
         "status_codes": _codes(RESIDENCE_STATUS),
         "publicity_kind_codes": _codes(PUBLICITY_KINDS),
         "vaccination_mode_codes": [*_codes(VACCINATION_MODES), "other"],
+        "unknown_share_max_pct": config.unknown_share_max_pct,
     }
     for name, table in ENUMERATIONS.items():
         params[f"{name}_codes"] = _codes(table)
@@ -359,6 +375,15 @@ def _quiet_context():
     return gx, context
 
 
+def _subjects(result: dict[str, Any], column: str | None) -> tuple[str, ...]:
+    """The failing rows' names in ``column`` (a NAMEABLE one), in order, each once; only
+    these leave GX's result, the rest of a COMPLETE result is dropped here."""
+    if column is None:
+        return ()
+    names = (str(row[column]) for row in result.get("unexpected_index_list") or ())
+    return tuple(dict.fromkeys(names))
+
+
 def run_suites(
     suites: list[SuiteSpec], frames: dict[str, pd.DataFrame], params: dict[str, Any]
 ) -> QualityVerdict:
@@ -391,8 +416,16 @@ def run_suites(
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
         )
+        result_format = RESULT_FORMAT
+        if spec.name_rows_by:
+            result_format = {
+                "result_format": "COMPLETE",
+                "partial_unexpected_count": 0,
+                "unexpected_index_column_names": [spec.name_rows_by],
+                "return_unexpected_index_query": False,
+            }
         run = validation.run(
-            batch_parameters={"dataframe": frames[spec.table]}, result_format=RESULT_FORMAT
+            batch_parameters={"dataframe": frames[spec.table]}, result_format=result_format
         )
         for r in run.results:
             error = _exception_of(r.exception_info)
@@ -411,6 +444,7 @@ def run_suites(
                     observed_value=_number(r.result.get("observed_value")),
                     note=meta.get("note"),
                     condition=_condition(r.expectation_config.kwargs),
+                    subjects=_subjects(r.result, spec.name_rows_by),
                 )
             )
     return QualityVerdict(results=tuple(results))
@@ -420,17 +454,23 @@ def check_stored_tables(
     db_path: Path, suites: list[SuiteSpec], checks_dir: Path, params: dict[str, Any]
 ) -> QualityVerdict:
     """Run the suites on stored tables and check queries (every suite but the figures')."""
-    stored = [s for s in suites if s.table != METRICS_TABLE]
+    stored = [s for s in suites if s.table not in FIGURE_TABLES]
     frames = read_tables(db_path, {s.table for s in stored}, checks_dir, params)
     return run_suites(stored, frames, params)
 
 
 def check_figures(
-    metrics: ReportMetrics, suites: list[SuiteSpec], params: dict[str, Any]
+    metrics: ReportMetrics,
+    suites: list[SuiteSpec],
+    params: dict[str, Any],
+    trend: pd.DataFrame | None = None,
 ) -> QualityVerdict:
-    """Run the suite on the computed figures."""
-    figures = [s for s in suites if s.table == METRICS_TABLE]
-    return run_suites(figures, {METRICS_TABLE: metrics_frame(metrics)}, params)
+    """Run the suites on the computed figures, and on each village's figures against the
+    last published run (``transforms/trend.py``) when there is one to compare with."""
+    frames = {METRICS_TABLE: metrics_frame(metrics)}
+    if trend is not None:
+        frames[TREND_TABLE] = trend
+    return run_suites([s for s in suites if s.table in FIGURE_TABLES], frames, params)
 
 
 def quality_note(verdict: QualityVerdict) -> QualityNote:

@@ -326,6 +326,14 @@ PUBLICITY_KINDS_FOLDED = _folded_index(PUBLICITY_KINDS)
 
 # Reason codes of refused rows and files, in the words the clerk who sent the file reads.
 REASON_TEXTS: dict[str, str] = {
+    "resubmission_empty": (
+        "重报文件未含数据行，未替换此前报送的“{earlier}”（{earlier_rows} 行）；"
+        "如确需替换，请将此前文件移出收件箱"
+    ),
+    "resubmission_shrank": (
+        "重报文件仅 {rows} 行，不足此前报送的“{earlier}”（{earlier_rows} 行）的一半，未予替换；"
+        "如确需替换，请将此前文件移出收件箱"
+    ),
     "id_missing": "身份证号码为空",
     "id_excel_float": "身份证号码被 Excel 转成了科学计数法(如 4.30102195E+17),后几位已丢失",
     "id_bad_format": "身份证号码位数或字符不正确",
@@ -375,8 +383,33 @@ REASON_TEXTS: dict[str, str] = {
     "reader_crashed": "文件结构异常或读取所需内存超过上限，读取程序两次中止，已跳过",
     "reader_timeout": "文件读取超时(超过 10 分钟),已跳过",
     "value_ambiguous": "填写的值可同时理解为多个选项，无法确定是哪一项",
+    "mode_unknown": "接种方式不在规定范围内，按“其他”计入，不计入上门接种",
     "quantity_too_large": "数量超过该栏的合理上限，可能多输了数字或填入了其他号码，请核实",
 }
+
+# The figure an unknown value of a field is missing from (unknown_values.csv, the quality
+# note); a publicity kind whose closest spelling is one kind names that kind's figure.
+AFFECTED_FIGURES: dict[tuple[str, str], str] = {
+    ("roster", "status"): "常住人口基数及各项接种率",
+    ("vaccination", "dose"): "疫苗接种人数及接种率",
+    ("vaccination", "mode"): "上门接种剂次及人数",
+    ("vaccination", "village"): "疫苗接种人数及接种率",
+    ("publicity", "kind"): "宣传工作各项数量",
+    ("verification", "village"): "大数据核查各村数字",
+    ("verification", "result"): "大数据核查落实数及落实率",
+    ("verification", "measure"): "大数据核查管控措施分类",
+    ("grid", "village"): "网格化管理各项数字",
+    ("key_place", "place_type"): "重点场所检查数及场所分类",
+    ("key_place", "village"): "重点场所检查各村数字",
+    ("key_place", "rectification"): "问题整改数",
+    ("meeting", "meeting_type"): "会议及文件数",
+    ("demonstration", "village"): "示范村创建各项数字",
+    ("demonstration", "taking_part"): "参与示范村创建的村数",
+    ("demonstration", "stage"): "示范村创建进展",
+}
+PUBLICITY_AFFECTED_FIGURE = "宣传工作中“{label}”的数量"
+# One line of unknown_values.csv as the report and the quality page say it.
+UNKNOWN_VALUE_NOTE = "{kind}的{field}“{value}”有{rows}条记录未能识别，{figure}未计入这些记录"
 
 # Enumerated fields: typed value -> stored code. The first spelling of a code is its label
 # in the report (see ``enumeration_labels``).
@@ -449,6 +482,8 @@ ENUMERATIONS: dict[str, dict[str, str]] = {
         "已验收": "accepted",
     },
 }
+# How a note joins the names of its failing rows: villages by 、, whole clauses by ；.
+QUALITY_NOTE_SEPARATORS: dict[str, str] = {"unknown_values": "；", "unknown_values_share": "；"}
 # A value that could mean several codes (transforms/spellings.py), as the refusal names them.
 AMBIGUOUS_REASON = "填写的值可同时理解为{candidates}，无法确定是哪一项，请改写为其中一项"
 
@@ -534,6 +569,15 @@ QUALITY_SUITE_LABELS: dict[str, str] = {
 # A failed warning -> the sentence the report's 数据说明 and the quality page print;
 # ``{count}`` is the number of failing rows (records, villages or submissions).
 QUALITY_NOTES: dict[str, str] = {
+    "unknown_values": "{subjects}。",
+    "unknown_values_share": (
+        "未能识别的记录超过相应来源记录的规定比例，数字明显偏低，报告暂不生成：{subjects}。"
+        "请更正台账，或在镇配置文件的 vocabulary 中补充这种写法后重新运行。"
+    ),
+    "village_figures_fell": (
+        "{subjects}的常住人口或接种剂次不足上次报告的一半，可能有台账被空表或不全的表替换，"
+        "或被移出收件箱；请核实。如确属实，请以 --accept-fall 村名 重新运行一次。"
+    ),
     "age_out_of_range": (
         "人口花名册中有{count}人按身份证号码推算的年龄不在0至120岁之间，需核实身份证号码。"
     ),

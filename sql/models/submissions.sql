@@ -16,7 +16,7 @@ with files as (
         status,
         coalesce(try_cast(reported_on as date), cast(modified_at as date)) as submitted_on
     from ingested_files
-    where status in ('loaded', 'superseded', 'duplicate')
+    where status in ('loaded', 'superseded', 'duplicate', 'held')
 ),
 
 file_villages as (

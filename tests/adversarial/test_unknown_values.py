@@ -1,0 +1,139 @@
+"""A word we do not know is surfaced with the figure it affects, never silently dropped: every
+value of an enumerated column that no spelling reads is counted in ``unknown_values`` with
+its rows, the closest known spelling and the figure it is missing from; the quality check
+turns it into the report's warning sentence, and into a critical failure when a column's
+unknown rows pass the township's share (default 5%). Expected counts are those the tests
+write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from personal_data import valid_id
+from pipeline import GOLDEN, run_stages
+from spreadsheets import write_xlsx
+
+from epireport.config import load_config
+from epireport.settings import project_resources
+from transforms.quality import QualityGateFailed, check_params, check_stored_tables, load_suites
+from transforms.spellings import PUBLICITY_KIND_SPELLINGS
+from transforms.unknown_values import unknown_values_listing
+
+CONFIG = GOLDEN / "small_township" / "township.yaml"
+RESOURCES = project_resources()
+SUITE = [s for s in load_suites(RESOURCES.expectations_dir) if s.table == "unknown_values"]
+RUN_DATE = load_config(CONFIG).cutoff_date
+FIXTURES = [HealthCheck.function_scoped_fixture]
+
+
+def publicity_inbox(folder: Path, kinds: list[str]) -> Path:
+    """东岭村's publicity ledger, one row per kind written, 5 of each on 2022-03-01."""
+    rows = [["2022-03-01", kind, "5"] for kind in kinds]
+    write_xlsx(
+        folder / "东岭村宣传台账.xlsx",
+        {"台账": [["东岭村宣传工作台账"], ["日期", "宣传形式", "数量"], *rows]},
+    )
+    return folder
+
+
+def run(inbox: Path, workdir: Path, monkeypatch):
+    monkeypatch.setenv(load_config(CONFIG).person_key_env, "unknown-values-key")
+    workdir.mkdir(exist_ok=True)
+    return run_stages(inbox, CONFIG, workdir, RUN_DATE)
+
+
+def verdict_of(result):
+    params = check_params(result.config, result.cutoff, RUN_DATE)
+    return check_stored_tables(result.db_path, SUITE, RESOURCES.checks_dir, params)
+
+
+def test_one_unknown_kind_is_a_warning_naming_the_figure(tmp_path: Path, monkeypatch) -> None:
+    inbox = publicity_inbox(tmp_path / "inbox", ["横幅"] * 39 + ["宣传单子"])
+    result = run(inbox, tmp_path / "work", monkeypatch)
+    (line,) = result.ingest.unknown_values.iter_rows(named=True)
+    assert (line["kind"], line["field"], line["value_masked"], line["rows"], line["files"]) == (
+        "publicity", "kind", "宣传单子", 1, 1,
+    )  # fmt: skip
+    assert line["suggestion"] == "“宣传单”" and line["field_share_pct"] == 2.5  # 1 of 40
+    assert line["figure"] == "宣传工作中“宣传单”的数量"
+    verdict = verdict_of(result)
+    assert verdict.critical_failures == ()
+    (warning,) = verdict.warnings
+    assert warning.sentence == (
+        "宣传工作台账的宣传形式“宣传单子”有1条记录未能识别，宣传工作中“宣传单”的数量未计入这些记录。"
+    )
+    assert result.computed.metrics.publicity.banner == 39 * 5  # the known rows all count
+
+
+def test_a_column_a_third_unknown_stops_the_report(tmp_path: Path, monkeypatch) -> None:
+    inbox = publicity_inbox(tmp_path / "inbox", ["横幅"] * 8 + ["电子屏"] * 3 + ["微信群"])
+    result = run(inbox, tmp_path / "work", monkeypatch)
+    lines = {r["value_masked"]: r for r in result.ingest.unknown_values.iter_rows(named=True)}
+    assert {v: r["rows"] for v, r in lines.items()} == {"电子屏": 3, "微信群": 1}
+    assert {r["field_share_pct"] for r in lines.values()} == {round(100 * 4 / 12, 2)}
+    verdict = verdict_of(result)
+    (critical,) = verdict.critical_failures
+    assert critical.column == "field_share_pct" and critical.unexpected_count == 2
+    message = str(QualityGateFailed(verdict))
+    assert "宣传形式“电子屏”有3条记录未能识别" in message and "“微信群”有1条" in message
+
+
+def test_the_township_share_decides_when_a_figure_is_too_short(tmp_path: Path, monkeypatch) -> None:
+    inbox = publicity_inbox(tmp_path / "inbox", ["横幅"] * 39 + ["宣传单子"])
+    result = run(inbox, tmp_path / "work", monkeypatch)
+    strict = result.config.model_copy(update={"unknown_share_max_pct": 2.0})
+    params = check_params(strict, result.cutoff, RUN_DATE)
+    verdict = check_stored_tables(result.db_path, SUITE, RESOURCES.checks_dir, params)
+    assert [r.column for r in verdict.critical_failures] == ["field_share_pct"]  # 2.5 > 2
+
+
+def test_an_unknown_mode_loads_the_dose_and_is_listed(tmp_path: Path, monkeypatch) -> None:
+    inbox = tmp_path / "inbox"
+    header = ["接种单位", "身份证号", "剂次", "接种日期", "接种方式"]
+    ids = [valid_id("430521", dt.date(1940, 3, 3), 11), valid_id("430521", dt.date(1955, 7, 1), 12)]
+    write_xlsx(
+        inbox / "卫生院/接种记录.xlsx",
+        {"导出": [header, ["青石乡卫生院", ids[0], "1", "2021-04-01", "流动接种车"],
+                  ["青石乡卫生院", ids[1], "1", "2021-04-01", "上门"]]},
+    )  # fmt: skip
+    result = run(inbox, tmp_path / "work", monkeypatch)
+    assert result.ingest.tables["vaccination"]["mode"].sort().to_list() == [
+        "door_to_door",
+        "other",
+    ]
+    (line,) = result.ingest.unknown_values.iter_rows(named=True)
+    assert (line["field"], line["value_masked"], line["reason_code"], line["rows"]) == (
+        "mode", "流动接种车", "mode_unknown", 1,
+    )  # fmt: skip
+    assert line["figure"] == "上门接种剂次及人数"
+    assert result.ingest.refused_rows.is_empty()
+
+
+# What clerks type into 宣传形式: known spellings, pieces of them, and anything else.
+KIND_TEXT = st.one_of(
+    st.sampled_from(sorted(PUBLICITY_KIND_SPELLINGS.labels.values())),
+    st.sampled_from(["宣传画、标语", "电子屏", "微信群", "宣传", "标语", "刊播宣传片", "横幅 "]),
+    st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4E80), min_size=1, max_size=4),
+)
+
+
+@settings(suppress_health_check=FIXTURES, max_examples=25)
+@given(kinds=st.lists(KIND_TEXT, min_size=1, max_size=12))
+def test_no_kind_value_is_dropped_silently(tmp_path: Path, monkeypatch, kinds: list[str]) -> None:
+    """Each row is loaded with a kind, or refused and counted in unknown_values (or refused
+    for another reason): loaded + listed + other refusals = rows written."""
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    result = run(publicity_inbox(folder / "inbox", kinds), folder / "work", monkeypatch)
+    loaded = result.ingest.tables.get("publicity", pl.DataFrame()).height
+    listed = result.ingest.unknown_values["rows"].sum()
+    refused = result.ingest.refused_rows
+    vocabulary = refused.filter(pl.col("field") == "kind").height
+    assert listed == vocabulary
+    assert loaded + refused.height == len(kinds)
+    listing = unknown_values_listing(result.ingest.unknown_values)
+    assert listing.columns[:3] == ["台账", "栏目", "填写的值"]
