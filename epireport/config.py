@@ -79,6 +79,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class VocabularyAdditions(_Strict):
+    """A township's own spellings and header aliases (checked against the shipped vocabulary
+    by ``transforms/township_vocabulary.py`` when the file is loaded)."""
+
+    spellings: dict[str, dict[str, str | int]] = Field(
+        default_factory=dict,
+        description="enumeration -> typed value -> its code or a shipped spelling of it",
+    )
+    headers: dict[FileKind, dict[str, tuple[str, ...]]] = Field(
+        default_factory=dict, description="file kind -> field -> extra header texts"
+    )
+
+
 class Village(_Strict):
     code: str = Field(pattern=r"^[0-9A-Za-z-]{1,20}$")
     name: str = Field(min_length=2)
@@ -206,6 +219,7 @@ class TownshipConfig(_Strict):
         None, description="last 填报日期 on time for a required file; default: the cut-off date"
     )
     coverage_target_pct: float = Field(90.0, ge=0, le=100)
+    vocabulary: VocabularyAdditions = Field(default_factory=VocabularyAdditions)
     unknown_share_max_pct: float = Field(
         5.0,
         ge=0,
@@ -373,7 +387,11 @@ def resolve_villages(config: TownshipConfig, names: Iterable[str], option: str) 
 
 def load_config(path: Path) -> TownshipConfig:
     """Read and validate a township file; errors name the offending field."""
-    return _validated(TownshipConfig, path)
+    from transforms.township_vocabulary import township_vocabulary
+
+    config = _validated(TownshipConfig, path)
+    township_vocabulary(config, str(path))
+    return config
 
 
 class CountyTownship(_Strict):

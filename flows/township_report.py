@@ -54,6 +54,7 @@ from transforms.quality import (
 )
 from transforms.quality_docs import QUALITY_PAGE, QualityRun, record_results, render_quality_docs
 from transforms.report_model import ReportContext
+from transforms.township_vocabulary import township_vocabulary
 from transforms.trend import village_trend
 from transforms.villages import VillageIndex
 
@@ -314,7 +315,10 @@ def township_report(
     if is_demo_key:
         get_run_logger().warning("using the published DEMO person key: demo data only")
     ctx = NormalizeContext(
-        run_date=run_date, villages=VillageIndex.from_config(config), person_key=person_key
+        run_date=run_date,
+        villages=VillageIndex.from_config(config),
+        person_key=person_key,
+        vocabulary=township_vocabulary(config),
     )
     db_path = out / f"{config.township.code}.duckdb"
     params = check_params(config, cutoff, run_date)

@@ -23,6 +23,7 @@ from transforms.ingest import IngestResult, Limits, normalize_reads, read_file, 
 from transforms.load import load_into_duckdb
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
 from transforms.normalize import NormalizeContext
+from transforms.township_vocabulary import township_vocabulary
 from transforms.villages import VillageIndex
 
 
@@ -52,7 +53,10 @@ def run_stages(inbox: Path, config_path: Path, workdir: Path, run_date: dt.date)
     resources = project_resources()
     person_key, _ = resolve_person_key(config)
     ctx = NormalizeContext(
-        run_date=run_date, villages=VillageIndex.from_config(config), person_key=person_key
+        run_date=run_date,
+        villages=VillageIndex.from_config(config),
+        person_key=person_key,
+        vocabulary=township_vocabulary(config),
     )
     db_path = workdir / f"{config.township.code}.duckdb"
     limits = Limits.of(config)

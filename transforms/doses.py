@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spellings import DOSE_SPELLINGS, match_spellings
+from transforms.spellings import DOSE_SPELLINGS, SpellingIndex, match_spellings
 
 DOSE_MISSING = "dose_missing"
 DOSE_UNKNOWN = "dose_unknown"
@@ -18,7 +18,7 @@ DOSE_UNKNOWN = "dose_unknown"
 _ZERO_FRACTION = r"^([0-9]+)\.0+$"
 
 
-def normalize_doses(col: pl.Expr) -> pl.Expr:
+def normalize_doses(col: pl.Expr, spellings: SpellingIndex = DOSE_SPELLINGS) -> pl.Expr:
     """Map dose labels to a Struct {dose: Int8 1/2/3 (3 = booster) or null, error: reason or null}.
 
     The error is dose_missing, dose_unknown or value_ambiguous.
@@ -30,7 +30,7 @@ def normalize_doses(col: pl.Expr) -> pl.Expr:
         .str.replace(_ZERO_FRACTION, "${1}")
     )
     text = pl.when(text != "").then(text)
-    matched = match_spellings(text, DOSE_SPELLINGS, DOSE_UNKNOWN)
+    matched = match_spellings(text, spellings, DOSE_UNKNOWN)
     return pl.struct(
         dose=matched.struct.field("code").cast(pl.Int8),
         error=pl.coalesce(

@@ -236,7 +236,7 @@ def read_file(
     entries: list[SheetEntry] = []
     problems: list[HeaderProblem] = []
     for sheet in sheets:
-        located = locate_table(sheet)
+        located = locate_table(sheet, ctx.vocabulary.headers)
         if isinstance(located, HeaderProblem):
             problem = skip_reason(sheet, located)
             problems.append(problem)

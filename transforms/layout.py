@@ -18,6 +18,7 @@ import polars as pl
 
 from epireport.config import FileKind
 from transforms.read import RawSheet
+from transforms.township_vocabulary import SHIPPED_VOCABULARY, HeaderIndex
 from transforms.vocabulary import (
     FOOTER_MARKERS,
     FOOTER_TOTALS,
@@ -35,11 +36,7 @@ from transforms.vocabulary import (
 
 HEADER_SEARCH_ROWS = 8
 
-_ALIAS_INDEX: dict[str, list[tuple[FileKind, str]]] = {}
-for _kind, _fields in HEADER_ALIASES.items():
-    for _field, _aliases in _fields.items():
-        for _alias in _aliases:
-            _ALIAS_INDEX.setdefault(fold(_alias), []).append((_kind, _field))
+SHIPPED_HEADERS: HeaderIndex = SHIPPED_VOCABULARY.headers
 
 _MARKER_START = "^(" + "|".join(re.escape(m) for m in FOOTER_MARKERS) + ")"
 _WORDS = "|".join(re.escape(w) for w in sorted({*QUANTITY_UNITS, *QUANTITY_SUFFIXES}, key=len))
@@ -119,14 +116,14 @@ def skip_reason(sheet: RawSheet, problem: HeaderProblem) -> HeaderProblem:
     return problem
 
 
-def _header_fields(cells: list[str | None]) -> dict[FileKind, dict[str, int]]:
+def _header_fields(cells: list[str | None], headers: HeaderIndex) -> dict[FileKind, dict[str, int]]:
     """For each kind, the fields this row's cells name (first column wins)."""
     found: dict[FileKind, dict[str, int]] = {}
     for index, cell in enumerate(cells):
         if cell is None:
             continue
         for key in dict.fromkeys((fold(cell), fold_header(cell))):
-            for kind, field in _ALIAS_INDEX.get(key, ()):
+            for kind, field in headers.get(key, ()):
                 found.setdefault(kind, {}).setdefault(field, index)
     return found
 
@@ -136,13 +133,14 @@ def _missing_required(kind: FileKind, fields: dict[str, int]) -> list[str]:
 
 
 def find_header(
-    grid: pl.DataFrame,
+    grid: pl.DataFrame, headers: HeaderIndex = SHIPPED_HEADERS
 ) -> tuple[int, FileKind, dict[str, int]] | HeaderProblem:
-    """The header row, its kind and the column of each field, or why there is none."""
+    """The header row, its kind and the column of each field, or why there is none;
+    ``headers`` are the township's (shipped aliases and its own)."""
     best: tuple[int, int, FileKind, dict[str, int]] | None = None
     partial: tuple[int, FileKind, dict[str, int]] | None = None
     for row_index, cells in enumerate(grid.head(HEADER_SEARCH_ROWS).iter_rows()):
-        for kind, fields in _header_fields(list(cells)).items():
+        for kind, fields in _header_fields(list(cells), headers).items():
             if not _missing_required(kind, fields):
                 if best is None or len(fields) > best[0]:
                     best = (len(fields), row_index, kind, fields)
@@ -163,13 +161,15 @@ def _row_texts(grid: pl.DataFrame) -> list[str]:
     return ["".join(c.strip() for c in row if c) for row in grid.iter_rows()]
 
 
-def locate_table(sheet: RawSheet) -> SheetTable | HeaderProblem:
+def locate_table(
+    sheet: RawSheet, headers: HeaderIndex = SHIPPED_HEADERS
+) -> SheetTable | HeaderProblem:
     """Split a sheet into preamble, header, data rows and footer, counting each."""
     grid = sheet.cells
     rows_in_sheet = count_nonblank(grid)
     if rows_in_sheet == 0:
         return HeaderProblem("empty_sheet", REASON_TEXTS["empty_sheet"])
-    located = find_header(grid)
+    located = find_header(grid, headers)
     if isinstance(located, HeaderProblem):
         return located
     header_index, kind, fields = located

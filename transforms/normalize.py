@@ -25,17 +25,13 @@ from transforms.masking import mask_column, mask_label, scrub_cell, township_lex
 from transforms.quantities import parse_quantities
 from transforms.quotas import parse_quota_notes
 from transforms.spellings import (
-    DOSE_SPELLINGS,
-    ENUMERATION_SPELLINGS,
-    PUBLICITY_KIND_SPELLINGS,
-    RESIDENCE_STATUS_SPELLINGS,
-    VACCINATION_MODE_SPELLINGS,
     VALUE_AMBIGUOUS,
-    SpellingIndex,
     match_spellings,
 )
+from transforms.township_vocabulary import SHIPPED_VOCABULARY, Vocabulary
 from transforms.villages import VillageIndex
 from transforms.vocabulary import (
+    ENUMERATIONS,
     QUANTITY_BOUNDS,
     QUANTITY_CEILING,
     REASON_TEXTS,
@@ -102,6 +98,7 @@ class NormalizeContext:
     run_date: dt.date
     villages: VillageIndex
     person_key: bytes
+    vocabulary: Vocabulary = SHIPPED_VOCABULARY
 
 
 @dataclass(frozen=True)
@@ -141,40 +138,30 @@ def _checked(value: pl.Expr, raw: pl.Expr, code: str) -> tuple[pl.Expr, pl.Expr]
     return value, pl.when(raw.is_not_null() & value.is_null()).then(pl.lit(code))
 
 
-# Enumerated field types -> their spellings and the code of a value none of them names.
-ENUMERATED_TYPES: dict[FieldType, tuple[SpellingIndex, str]] = {
-    "status": (RESIDENCE_STATUS_SPELLINGS, "status_unknown"),
-    "publicity_kind": (PUBLICITY_KIND_SPELLINGS, "publicity_kind_unknown"),
-    **{
-        f"enum:{name}": (spellings, "value_not_in_vocabulary")
-        for name, spellings in ENUMERATION_SPELLINGS.items()
-    },
+# Enumerated field types -> the code of a value none of their spellings names.
+UNKNOWN_CODES: dict[FieldType, str] = {
+    "status": "status_unknown",
+    "publicity_kind": "publicity_kind_unknown",
+    **{f"enum:{name}": "value_not_in_vocabulary" for name in ENUMERATIONS},
 }
-# Where a refused value's ambiguity is explained: every field type that may refuse one.
-AMBIGUOUS_TYPES: dict[FieldType, SpellingIndex] = {
-    "dose": DOSE_SPELLINGS,
-    **{field_type: spellings for field_type, (spellings, _) in ENUMERATED_TYPES.items()},
-}
-
-
-# Every field type read through spellings, with its index: what unknown_values.csv suggests from.
-VOCABULARY_TYPES: dict[FieldType, SpellingIndex] = {
-    **AMBIGUOUS_TYPES,
-    "mode": VACCINATION_MODE_SPELLINGS,
-}
+# Field types whose refused values may be ambiguous (the refusal names the candidates).
+AMBIGUOUS_TYPES: frozenset[FieldType] = frozenset({"dose", *UNKNOWN_CODES})
 # A mode no spelling names is read as "other"; the row loads and the value is listed.
 MODE_UNKNOWN = "mode_unknown"
 
 
-def _ambiguity_reasons(field: pl.Expr, raw: pl.Expr, types: dict[str, FieldType]) -> pl.Expr:
+def _ambiguity_reasons(
+    field: pl.Expr, raw: pl.Expr, types: dict[str, FieldType], vocabulary: Vocabulary
+) -> pl.Expr:
     """The refusal of each ambiguous value, naming the codes it could mean (else null)."""
 
     def explain(rows: pl.Series) -> pl.Series:
         reasons = []
         for row in rows.to_list():
-            spellings = AMBIGUOUS_TYPES.get(types.get(row["field"], ""))
-            ambiguous = spellings is not None and row["raw"] is not None
-            reasons.append(spellings.ambiguity_reason(row["raw"]) if ambiguous else None)
+            field_type = types.get(row["field"], "")
+            ambiguous = field_type in AMBIGUOUS_TYPES and row["raw"] is not None
+            index = vocabulary.index(field_type) if ambiguous else None
+            reasons.append(index.ambiguity_reason(row["raw"]) if index else None)
         return pl.Series(reasons, dtype=pl.String)
 
     return pl.struct(field=field, raw=raw).map_batches(explain, return_dtype=pl.String)
@@ -206,13 +193,14 @@ def parse_field(
         earliest = VACCINATION_START if field_type == "vaccination_date" else None
         return _date_in_range(raw, ctx, earliest)
     if field_type == "dose":
-        parsed = normalize_doses(raw)
+        parsed = normalize_doses(raw, ctx.vocabulary.index("dose"))
         return parsed.struct.field("dose"), parsed.struct.field("error")
     if field_type == "count":
         parsed = parse_quantities(raw, upper_bound)
         return parsed.struct.field("quantity"), parsed.struct.field("error")
-    if field_type in ENUMERATED_TYPES:
-        parsed = match_spellings(raw, *ENUMERATED_TYPES[field_type])
+    if field_type in UNKNOWN_CODES:
+        index = ctx.vocabulary.index(field_type)
+        parsed = match_spellings(raw, index, UNKNOWN_CODES[field_type])
         return parsed.struct.field("code"), parsed.struct.field("error")
     if field_type == "village":
         code = _lookup(raw, ctx.villages.labels, suffix_strip=True)
@@ -222,7 +210,8 @@ def parse_field(
         return parsed.struct.field("quotas"), parsed.struct.field("error")
     if field_type == "mode":
         # A dose is never refused for its mode: a mode no spelling names, or several, is other.
-        code = match_spellings(raw, VACCINATION_MODE_SPELLINGS, "other").struct.field("code")
+        index = ctx.vocabulary.index("mode")
+        code = match_spellings(raw, index, "other").struct.field("code")
         return code.fill_null(pl.when(raw.is_not_null()).then(pl.lit("other"))), None
     if field_type == "text":
         lexicon = township_lexicon(ctx.villages)
@@ -310,7 +299,8 @@ def _unread_rows(
     frames = []
     for field_name in (f for f, t in types.items() if t == "mode"):
         raw = pl.col(field_name).str.strip_chars()
-        error = match_spellings(raw, VACCINATION_MODE_SPELLINGS, MODE_UNKNOWN).struct.field("error")
+        index = ctx.vocabulary.index("mode")
+        error = match_spellings(raw, index, MODE_UNKNOWN).struct.field("error")
         frames.append(
             loaded.filter(raw.is_not_null() & (raw != "") & error.is_not_null()).select(
                 *SOURCE_COLUMNS,
@@ -347,7 +337,7 @@ def _refused_rows(
         pl.col("_error_field").alias("field"),
         pl.col("_error_code").alias("reason_code"),
         pl.when(pl.col("_error_code") == VALUE_AMBIGUOUS)
-        .then(_ambiguity_reasons(pl.col("_error_field"), raw_value, types))
+        .then(_ambiguity_reasons(pl.col("_error_field"), raw_value, types, ctx.vocabulary))
         .otherwise(
             pl.col("_error_code").replace_strict(REASON_TEXTS, default=pl.col("_error_code"))
         )

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from transforms.normalize import FIELD_TYPES, VOCABULARY_TYPES, NormalizeContext
+from transforms.normalize import FIELD_TYPES, NormalizeContext
 from transforms.spellings import VALUE_AMBIGUOUS, SpellingIndex, fold_value
 from transforms.vocabulary import (
     AFFECTED_FIGURES,
@@ -67,7 +67,7 @@ def suggest(value: str, index: SpellingIndex) -> tuple[str | None, str | None]:
 
 def spelling_indexes(ctx: NormalizeContext) -> dict[str, SpellingIndex]:
     """Every spelling index by field type, the township's villages as ``village``."""
-    return {**VOCABULARY_TYPES, "village": SpellingIndex.of(ctx.villages.labels)}
+    return {**ctx.vocabulary.spellings, "village": SpellingIndex.of(ctx.villages.labels)}
 
 
 def _figure(kind: str, field: str, code: str | None, publicity: SpellingIndex) -> str:
@@ -87,8 +87,8 @@ def unknown_values(
     """One line per kind, field and value: its rows and files, the suggested spelling, the
     figure it is missing from, and the field's unknown rows as a share of the kind's rows.
 
-    ``indexes`` are the spelling indexes by field type (``VOCABULARY_TYPES`` and the
-    township's villages as ``village``), the same the normalization read the values with.
+    ``indexes`` are the spelling indexes by field type (the township's vocabulary and its
+    villages as ``village``), the same the normalization read the values with.
     """
     rows = pl.concat(
         [

@@ -12,16 +12,18 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from personal_data import valid_id
 from pipeline import GOLDEN, run_stages
 from spreadsheets import write_xlsx
 
-from epireport.config import load_config
+from epireport.config import ConfigError, load_config
 from epireport.settings import project_resources
 from transforms.quality import QualityGateFailed, check_params, check_stored_tables, load_suites
 from transforms.spellings import PUBLICITY_KIND_SPELLINGS
+from transforms.township_vocabulary import township_vocabulary
 from transforms.unknown_values import unknown_values_listing
 
 CONFIG = GOLDEN / "small_township" / "township.yaml"
@@ -137,3 +139,106 @@ def test_no_kind_value_is_dropped_silently(tmp_path: Path, monkeypatch, kinds: l
     assert loaded + refused.height == len(kinds)
     listing = unknown_values_listing(result.ingest.unknown_values)
     assert listing.columns[:3] == ["台账", "栏目", "填写的值"]
+
+
+# --- the township's vocabulary closes the loop ------------------------------------------------
+
+
+def township_file(folder: Path, vocabulary: str) -> Path:
+    """small_township's config with a ``vocabulary:`` section (YAML text) appended."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "township.yaml"
+    path.write_text(CONFIG.read_text(encoding="utf-8") + vocabulary, encoding="utf-8")
+    return path
+
+
+TOWNSHIP_WORDS = """
+vocabulary:
+  spellings:
+    publicity_kind: {宣传单子: 宣传单, 电子屏: broadcast}
+    dose: {第四针: 3}
+  headers:
+    roster: {id_number: [身份证件号]}
+"""
+
+
+def test_one_config_line_per_word_makes_refused_files_load_in_full(
+    tmp_path: Path, monkeypatch
+) -> None:
+    inbox = publicity_inbox(tmp_path / "inbox", ["横幅"] * 4 + ["宣传单子", "电子屏"])
+    header = ["组别", "姓名", "身份证件号", "居住状态"]
+    people = [valid_id("430521", dt.date(1950, 1, 1), n) for n in (31, 32)]
+    write_xlsx(
+        inbox / "东岭村花名册.xlsx",
+        {"一组": [["东岭村常住人口花名册"], header, *[["一组", "某", p, "在家"] for p in people]]},
+    )
+    write_xlsx(
+        inbox / "卫生院/接种记录.xlsx",
+        {"导出": [["接种单位", "身份证号", "剂次", "接种日期"],
+                  ["青石乡卫生院", people[0], "第四针", "2022-02-01"]]},
+    )  # fmt: skip
+
+    before = run(inbox, tmp_path / "before", monkeypatch)
+    statuses = dict(zip(before.ingest.files["path"], before.ingest.files["status"], strict=True))
+    assert statuses["东岭村花名册.xlsx"] == "refused"  # no ID column it knows
+    assert set(before.ingest.unknown_values["value_masked"]) == {"宣传单子", "电子屏", "第四针"}
+
+    config = township_file(tmp_path / "config", TOWNSHIP_WORDS)
+    monkeypatch.setenv(load_config(config).person_key_env, "unknown-values-key")
+    (tmp_path / "after").mkdir()
+    after = run_stages(inbox, config, tmp_path / "after", RUN_DATE)
+    assert set(after.ingest.files["status"]) == {"loaded"}
+    assert after.ingest.refused_rows.is_empty() and after.ingest.unknown_values.is_empty()
+    publicity = after.computed.metrics.publicity
+    assert (publicity.banner, publicity.leaflet, publicity.broadcast) == (20, 5, 5)
+    assert after.ingest.tables["roster"].height == 2
+    assert after.ingest.tables["vaccination"]["dose"].to_list() == [3]
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "named"),
+    [
+        (
+            "  spellings: {publicity_kind: {电子屏: 电视}}\n",
+            "vocabulary.spellings.publicity_kind.电子屏",
+        ),
+        (
+            "  spellings: {publicity_kind: {横幅: poster}}\n",
+            "vocabulary.spellings.publicity_kind.横幅",
+        ),
+        ("  spellings: {kind_of_thing: {甲: 乙}}\n", "vocabulary.spellings.kind_of_thing"),
+        ("  spellings: {dose: {第四针: 4}}\n", "vocabulary.spellings.dose.第四针"),
+        ("  headers: {roster: {id_number: [姓名]}}\n", "vocabulary.headers.roster.id_number"),
+        ("  headers: {roster: {passport: [护照]}}\n", "vocabulary.headers.roster.passport"),
+    ],
+)
+def test_a_word_that_names_no_code_or_two_is_a_one_line_error(
+    tmp_path: Path, vocabulary: str, named: str
+) -> None:
+    path = township_file(tmp_path, "vocabulary:\n" + vocabulary)
+    with pytest.raises(ConfigError) as refused:
+        load_config(path)
+    message = str(refused.value)
+    assert named in message and "\n" not in message
+
+
+@settings(suppress_health_check=FIXTURES, max_examples=40)
+@given(
+    spelling=st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x4E60), min_size=1,
+                     max_size=5),
+    code=st.sampled_from(sorted(set(PUBLICITY_KIND_SPELLINGS.labels))),
+)  # fmt: skip
+def test_any_added_spelling_reads_as_its_code_or_is_refused_naming_it(
+    tmp_path: Path, spelling: str, code: str
+) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = township_file(
+        folder, f"vocabulary:\n  spellings: {{publicity_kind: {{{spelling}: {code}}}}}\n"
+    )
+    try:
+        config = load_config(path)
+    except ConfigError as e:
+        assert f"vocabulary.spellings.publicity_kind.{spelling}" in str(e)
+        assert PUBLICITY_KIND_SPELLINGS.match(spelling).code not in (None, code)
+        return
+    assert township_vocabulary(config).index("publicity_kind").match(spelling).code == code
