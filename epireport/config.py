@@ -291,8 +291,45 @@ class TownshipConfig(_Strict):
         return self.submission_deadline or self.cutoff(run_date)
 
 
+# pydantic's error types a clerk meets in a township file, as Chinese sentences; the
+# context (``ctx``) of the error fills the braces. Any other type keeps pydantic's words.
+ERROR_TEXTS: dict[str, str] = {
+    "missing": "缺少此项，必须填写",
+    "extra_forbidden": "没有这一项，请检查拼写或删去",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "必须小于 {lt}",
+    "string_too_short": "至少 {min_length} 个字",
+    "too_short": "至少要有 {min_length} 项",
+    "string_pattern_mismatch": "格式不对（只能用字母、数字和连字符）",
+    "literal_error": "只能是以下之一：{expected}",
+    "int_parsing": "须是整数",
+    "int_from_float": "须是整数",
+    "float_parsing": "须是数字",
+    "bool_parsing": "须是 true 或 false",
+    "date_from_datetime_parsing": "须是日期，写作 2022-12-20",
+    "date_parsing": "须是日期，写作 2022-12-20",
+    "date_type": "须是日期，写作 2022-12-20",
+    "string_type": "须是文字",
+    "dict_type": "须是“键: 值”的映射",
+    "list_type": "须是列表",
+    "tuple_type": "须是列表",
+}
+
+
+def _message(error: dict) -> str:
+    template = ERROR_TEXTS.get(error["type"])
+    if template is None:
+        return error["msg"].removeprefix("Value error, ")
+    try:
+        return template.format(**error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return error["msg"]
+
+
 def _describe(err: ValidationError, path: Path) -> str:
-    """One line naming every offending field, e.g. ``villages.3.code：String should match…``.
+    """One line naming every offending field, e.g. ``villages.3.code：格式不对…``.
 
     Validators of a whole model name the field in their message (their location is empty);
     pydantic's "Value error, " prefix is left out.
@@ -300,7 +337,7 @@ def _describe(err: ValidationError, path: Path) -> str:
     problems = []
     for e in err.errors():
         where = ".".join(str(p) for p in e["loc"])
-        message = e["msg"].removeprefix("Value error, ")
+        message = _message(e)
         problems.append(f"{where}：{message}" if where else message)
     return f"{path}：配置文件有误：" + "；".join(problems)
 

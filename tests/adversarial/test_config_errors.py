@@ -155,3 +155,25 @@ def test_the_demo_files_pass(tmp_path: Path) -> None:
     config = load_config(DEMO_CONFIG)
     check_run_date(config, config.cutoff_date, DEMO_CONFIG)
     assert len(load_county(COUNTY)[1]) == 2
+
+
+# A wrong value for each kind of field: every message names the field in Chinese words, with
+# none of the validator's English ("Input should be …").
+WRONG_VALUES = [
+    ("coverage_target_pct", 150, "coverage_target_pct：不能大于 100"),
+    ("unknown_share_max_pct", -1, "unknown_share_max_pct：不能小于 0"),
+    ("cutoff_date", "明天", "cutoff_date：须是日期"),
+    ("villages", [], "villages：至少要有 1 项"),
+    ("colour", "红", "colour：没有这一项"),
+    ("demo", "也许", "demo：须是 true 或 false"),
+    ("required_kinds", ["roster", "photos"], "required_kinds.1：只能是以下之一"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "said"), WRONG_VALUES)
+def test_a_wrong_value_is_named_in_chinese(tmp_path: Path, field: str, value, said: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, {**DEMO, field: value}))
+    message = one_line(refused.value)
+    assert said in message
+    assert not re.search(r"[A-Za-z]+ should|Input|Field required|Extra inputs", message)
