@@ -38,10 +38,11 @@ report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	@echo "Report: $(CURDIR)/$(OUTPUT)/latest/report.txt"
 	@echo "Quality: $$(cat $(OUTPUT)/latest/quality/verdict.txt); read them in $(CURDIR)/$(OUTPUT)/latest/quality/index.html"
 
-# The full suite, as CI runs it, on both cores (pytest-xdist; a file's tests stay on one worker,
-# so module fixtures are built once). Tests get a Prefect home of their own, never .prefect/.
+# The full suite, as CI runs it (pytest-xdist; a file's tests stay on one worker, so module
+# fixtures are built once). Three workers on two cores: the end-to-end tests spend much of
+# their time waiting on servers and heartbeats. Tests get a Prefect home of their own.
 test: $(STAMP) | $(CHROMIUM) $(CJK_FONT) $(SOFFICE)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 3 --dist loadfile
 
 # The inner loop: no Prefect server, no subprocess, no full flow; hypothesis on few examples.
 test-fast: $(STAMP) | $(CJK_FONT)

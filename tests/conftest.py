@@ -56,11 +56,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             f in fixtures for f in SLOW_FIXTURES
         ):
             item.add_marker(pytest.mark.slow)
-    # Files with slow tests first, each file's tests kept together: under pytest-xdist
-    # (--dist loadfile) the long files start at once and the quick ones fill the gaps, instead
-    # of one worker finishing the nightly test alone at the end.
-    slow_files = {i.nodeid.split("::")[0] for i in items if i.get_closest_marker("slow")}
-    items.sort(key=lambda i: i.nodeid.split("::")[0] not in slow_files)
+
+    # Files with slow tests first (end-to-end ones before the rest), each file's tests kept
+    # together: under pytest-xdist (--dist loadfile) the long files start at once and the quick
+    # ones fill the gaps, instead of one worker finishing the nightly test alone at the end.
+    # The end-to-end files (a server, a deployment, a county) are the longest: they go first.
+    def file_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    e2e_files = {file_of(i) for i in items if any(i.get_closest_marker(m) for m in SLOW_MARKERS)}
+    slow_files = {file_of(i) for i in items if i.get_closest_marker("slow")}
+    items.sort(key=lambda i: (file_of(i) not in e2e_files, file_of(i) not in slow_files))
 
 
 @pytest.fixture(scope="session")
