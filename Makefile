@@ -35,8 +35,6 @@ $(DEMO_INBOX): | $(STAMP)
 
 report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	$(BIN)/epireport run --inbox $(DEMO_INBOX) --config $(DEMO_CONFIG) --out $(OUTPUT)
-	@echo "Report: $(CURDIR)/$(OUTPUT)/latest/report.txt"
-	@echo "Quality: $$(cat $(OUTPUT)/latest/quality/verdict.txt); read them in $(CURDIR)/$(OUTPUT)/latest/quality/index.html"
 
 # The full suite, as CI runs it (pytest-xdist; a file's tests stay on one worker, so module
 # fixtures are built once). Three workers on two cores: the end-to-end tests spend much of

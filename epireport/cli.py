@@ -237,7 +237,9 @@ def _run(args: argparse.Namespace) -> int:
     from flows.run_lock import RunLocked
     from flows.township_report import township_report
     from transforms.completeness import NoUsableData
+    from transforms.masking import mask_text
     from transforms.quality import QualityGateFailed
+    from transforms.quality_docs import QUALITY_PAGE, VERDICT_FILE
 
     _run_log_to_stdout(args.debug)
     try:
@@ -255,7 +257,9 @@ def _run(args: argparse.Namespace) -> int:
     except RunLocked as e:
         _error(f"报告未生成：{e}")
         return 4
-    print(f"Report: {report}")
+    verdict = (report.parent / VERDICT_FILE).read_text(encoding="utf-8").strip()
+    print(mask_text(f"报告：{report}"))
+    print(mask_text(f"数据质量：{verdict}；详见 {report.parent / QUALITY_PAGE}"))
     return 0
 
 
@@ -268,6 +272,7 @@ def _county(args: argparse.Namespace) -> int:
     configure_prefect_environment()
     start_temporary_server()
     from flows.county_report import county_report
+    from transforms.masking import mask_text
 
     _run_log_to_stdout(args.debug)
     report = county_report(
@@ -279,7 +284,7 @@ def _county(args: argparse.Namespace) -> int:
         dask_address=args.dask_address,
         reread=args.reread,
     )
-    print(f"County report: {report}")
+    print(mask_text(f"全县汇总报告：{report}"))
     return 0
 
 

@@ -82,7 +82,7 @@ def ingest_rows(files: pl.DataFrame, lexicon: Lexicon) -> list[dict[str, Any]]:
 def quality_markdown(verdict: QualityVerdict) -> str:
     """The verdict line and one table row per check (counts only, never row values)."""
     lines = [
-        f"**{verdict.summary()}**",
+        f"**{verdict.verdict_line()}**",
         "",
         "| 结果 | 级别 | 表 | 列 | 检查 | 不符合行数 |",
         "|---|---|---|---|---|---|",

@@ -84,7 +84,7 @@ def test_quality_markdown_shows_the_verdict_and_marks_each_check() -> None:
         results=(check(True), check(False, "warning", 3), check(False, "critical", 5))
     )
     md = quality_markdown(verdict)
-    assert md.splitlines()[0] == f"**{verdict.summary()}**"
+    assert md.splitlines()[0] == "**关键检查有 1 项未通过，警告 1 项，共 3 项检查**"
     assert "| 通过 | 严重 |" in md
     warning_row = "| 未通过 | 警告 | persons | person_id | expect_column_values_to_not_be_null |"
     assert f"{warning_row} 3 / 100 |" in md

@@ -266,7 +266,8 @@ def test_quality_page_opens_in_headless_chromium_without_any_id(run: Run, tmp_pa
     html = page.read_text(encoding="utf-8")
     for outside in ("http://", "https://", "<script", "<link", "src="):
         assert outside not in html  # self-contained: opens offline
-    assert (run.report.parent / VERDICT_FILE).read_text().startswith("critical passed, warnings ")
+    verdict = (run.report.parent / VERDICT_FILE).read_text(encoding="utf-8")
+    assert re.fullmatch(r"关键检查全部通过，警告 \d+ 项，共 \d+ 项检查\n", verdict)
     dom = subprocess.run(
         [
             CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
@@ -277,7 +278,7 @@ def test_quality_page_opens_in_headless_chromium_without_any_id(run: Run, tmp_pa
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout  # fmt: skip
     text = re.sub(r"<[^>]+>", " ", dom)
-    assert "critical passed" in text
+    assert "关键检查全部通过" in text
     assert "金田村" in text and "双井村" in text and "网格化管理台账" in text
     assert "expect_column_values_to_be_unique" in text
     assert not FULL_ID.search(dom) and not FULL_ID.search(html)

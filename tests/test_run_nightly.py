@@ -262,7 +262,7 @@ def test_served_run_completes_and_publishes_the_report(nightly) -> None:
     assert {"section": "publicity", "metric": "banner", "value": 258} in metrics
     ingest = json.loads(artifacts["ingest-baisha"].data)
     assert len(ingest) == 78 and {"loaded", "refused"} <= {f["status"] for f in ingest}
-    assert "critical passed" in artifacts["quality-baisha"].data
+    assert "关键检查全部通过" in artifacts["quality-baisha"].data
     assert "report.txt](file://" in artifacts["files-baisha"].data
     for key, artifact in artifacts.items():
         text = artifact.data if isinstance(artifact.data, str) else json.dumps(artifact.data)

@@ -28,6 +28,7 @@ import polars as pl
 import transforms
 from epireport.config import TownshipConfig
 from epireport.settings import Resources
+from transforms.contract import KINDS_DIR
 from transforms.discover import InboxFile
 from transforms.ingest import IngestLedger
 
@@ -53,8 +54,8 @@ def code_digest(folders: Iterable[Path]) -> str:
 
 def code_folders(resources: Resources) -> tuple[Path, ...]:
     """What decides a stored table or a check's verdict besides the data: our code, the
-    models and check queries, the suites."""
-    return (TRANSFORMS_DIR, resources.sql_dir, resources.expectations_dir)
+    input contract, the models and check queries, the suites."""
+    return (TRANSFORMS_DIR, KINDS_DIR, resources.sql_dir, resources.expectations_dir)
 
 
 def result_key(content: str, params: Mapping[str, Any]) -> str:

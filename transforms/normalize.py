@@ -1,7 +1,7 @@
 """Stage 2c: turn located tables into typed rows, or refused rows with a reason.
 
-Each kind's fields have a type; each type has a parser that yields a value and
-an error code. A row with an error in any field it carries (or a missing
+Each kind's fields have a type (``kinds/<kind>.yaml``); each type has a parser that yields
+a value and an error code. A row with an error in any field it carries (or a missing
 required field) is refused, with the first failing field named. ID numbers
 become keyed hashes here and names and phone numbers are dropped, so no
 personal field leaves this stage.
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from epireport.config import FileKind
+from transforms.contract import CONTRACT
 from transforms.dates import parse_dates
 from transforms.doses import normalize_doses
 from transforms.ids import birth_date_from_id, mask_ids, normalize_ids, sex_from_id
@@ -48,44 +49,10 @@ NOT_STORED_TYPES: frozenset[FieldType] = frozenset({"personal", "unused"})
 # The first COVID-19 vaccination in the programme; earlier dates are typing errors.
 VACCINATION_START = dt.date(2020, 12, 15)
 
+# Each kind's fields whose values are read, with their types (kinds/<kind>.yaml).
 FIELD_TYPES: dict[FileKind, dict[str, FieldType]] = {
-    "roster": {"group": "unused", "name": "personal", "id_number": "id", "status": "status"},
-    "vaccination": {
-        "site": "text", "name": "personal", "id_number": "id", "dose": "dose",
-        "vaccine": "text", "vaccinated_on": "vaccination_date", "mode": "mode",
-        "village": "village",
-    },
-    "publicity": {
-        "activity_on": "date", "kind": "publicity_kind", "quantity": "count", "place": "unused",
-    },
-    "verification": {
-        "pushed_on": "date", "source": "unused", "name": "personal", "id_number": "id",
-        "phone": "personal", "village": "village", "result": "enum:verification_result",
-        "measure": "enum:control_measure", "completed_on": "date",
-    },
-    "grid": {
-        "grid_code": "text", "village": "village", "grid_leader": "personal",
-        "grid_workers": "count", "households": "count", "visited_households": "count",
-        "visited_on": "date", "persons_checked": "count",
-    },
-    "key_place": {
-        "inspected_on": "date", "place_name": "text", "place_type": "enum:place_type",
-        "village": "village", "problems_found": "count", "rectification": "enum:rectification",
-    },
-    "meeting": {
-        "held_on": "date", "title": "text", "meeting_type": "enum:meeting_type",
-        "doc_number": "text",
-    },
-    "demonstration": {
-        "village": "village", "taking_part": "enum:yes_no", "stage": "enum:demonstration_stage",
-        "party_members": "count", "volunteers": "count",
-    },
-    "reserve": {
-        "unit": "text", "reported_on": "date", "beds": "count", "fever_rooms": "count",
-        "oxygen_concentrators": "count", "oximeters": "count", "antipyretic_boxes": "count",
-        "antigen_tests": "count", "quota_note": "quota_note",
-    },
-}  # fmt: skip
+    kind: spec.field_types() for kind, spec in CONTRACT.kinds.items()
+}
 
 # Columns every normalized or refused frame carries: where the row came from.
 SOURCE_COLUMNS: tuple[str, ...] = ("file_id", "sheet", "row_number")

@@ -40,12 +40,15 @@ from transforms.normalize import VACCINATION_START
 from transforms.report_model import QualityNote, ReportMetrics
 from transforms.trend import TREND_TABLE
 from transforms.vocabulary import (
+    CRITICAL_FAILED,
+    CRITICAL_PASSED,
     ENUMERATIONS,
     PUBLICITY_KINDS,
     QUALITY_NOTE_SEPARATORS,
     QUALITY_NOTES,
     RESIDENCE_STATUS,
     VACCINATION_MODES,
+    VERDICT_LINE,
 )
 
 Severity = Literal["critical", "warning"]
@@ -140,6 +143,14 @@ class QualityVerdict:
             else (f"critical FAILED ({len(self.critical_failures)})")
         )
         return f"{critical}, warnings {len(self.warnings)}, checks {len(self.results)}"
+
+    def verdict_line(self) -> str:
+        """The summary as the township office reads it, in Chinese."""
+        failed = len(self.critical_failures)
+        critical = CRITICAL_FAILED.format(count=failed) if failed else CRITICAL_PASSED
+        return VERDICT_LINE.format(
+            critical=critical, warnings=len(self.warnings), checks=len(self.results)
+        )
 
 
 def combine(*verdicts: QualityVerdict) -> QualityVerdict:

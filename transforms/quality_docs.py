@@ -114,4 +114,4 @@ def render_quality_docs(
             submissions=submissions,
         )
     )
-    return {QUALITY_PAGE: mask_text(page), VERDICT_FILE: mask_text(verdict.summary()) + "\n"}
+    return {QUALITY_PAGE: mask_text(page), VERDICT_FILE: mask_text(verdict.verdict_line()) + "\n"}

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from transforms.contract import fold_spelling
 from transforms.vocabulary import (
     AMBIGUOUS_REASON,
     DOSE_LABELS,
@@ -47,9 +48,8 @@ MATCH_SCHEMA = pl.Struct({"code": pl.String, "error": pl.String})
 _NOT_WORD = re.compile(r"[^\w]|_")
 
 
-def fold_value(text: str) -> str:
-    """The form values are compared in: NFKC, case folded, letters and digits only."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+# The form values are compared in: NFKC, case folded, letters and digits only.
+fold_value = fold_spelling
 
 
 def _parts(spelling: str) -> list[str]:

@@ -1,7 +1,9 @@
 """Every Chinese domain term the pipeline recognises, as data, in one place.
 
-Header aliases say which column of which file kind a typed header means;
-the vocabularies map the values clerks write to the codes we store.
+The input contract is data in ``kinds/`` (checked by ``transforms/contract.py``): the file
+kinds, the header aliases that say which column of which kind a typed header means, and the
+vocabularies that map the values clerks write to the codes we store. The tables here derive
+from it, under the names the stages import; the words we write ourselves are listed below.
 Matching is done on a folded form of the text (see ``fold``): full-width
 characters become half-width, spaces and notes such as ``（必填）`` go.
 """
@@ -12,216 +14,47 @@ import re
 import unicodedata
 
 from epireport.config import FileKind
+from transforms.contract import CONTRACT, ENUMERATED_TYPES
 
-KIND_LABELS: dict[FileKind, str] = {
-    "roster": "人口花名册",
-    "vaccination": "新冠疫苗接种记录",
-    "publicity": "宣传工作台账",
-    "verification": "大数据核查台账",
-    "grid": "网格化管理台账",
-    "key_place": "重点场所检查记录",
-    "meeting": "会议及文件台账",
-    "demonstration": "示范村(社区)创建台账",
-    "reserve": "医疗资源及物资储备",
-}
+KIND_LABELS: dict[FileKind, str] = {kind: spec.label for kind, spec in CONTRACT.kinds.items()}
 
 # field -> (template header, aliases...). The first header is the template's.
 HEADER_ALIASES: dict[FileKind, dict[str, tuple[str, ...]]] = {
-    "roster": {
-        "group": ("组别", "村民小组", "所属小组", "小组"),
-        "name": ("姓名", "名字", "居民姓名"),
-        "id_number": ("身份证号码", "身份证号", "公民身份号码", "证件号码", "身份证"),
-        "sex": ("性别",),
-        "birth": ("出生日期", "出生年月"),
-        "phone": ("联系电话", "电话", "手机号", "手机号码"),
-        "status": ("居住状态", "现居住状态", "在家情况", "人员状态"),
-        "relation": ("与户主关系", "关系"),
-    },
-    "vaccination": {
-        "site": ("接种单位", "接种点", "接种门诊"),
-        "name": ("姓名", "受种者姓名"),
-        "id_number": ("身份证号", "身份证号码", "证件号码", "受种者身份证号"),
-        "dose": ("剂次", "接种剂次", "针次", "第几针"),
-        "vaccine": ("疫苗名称", "生产企业", "疫苗厂家", "疫苗"),
-        "vaccinated_on": ("接种日期", "接种时间"),
-        "mode": ("接种方式", "接种形式"),
-        "village": ("所属村", "村(社区)", "户籍所在村"),
-    },
-    "publicity": {
-        "activity_on": ("日期", "时间", "开展日期"),
-        "kind": ("宣传形式", "宣传方式", "类别"),
-        "quantity": ("数量", "次数", "份数"),
-        "place": ("地点", "宣传地点"),
-    },
-    "verification": {
-        "pushed_on": ("推送日期",),
-        "source": ("推送来源",),
-        "name": ("姓名",),
-        "id_number": ("身份证号", "身份证号码"),
-        "phone": ("联系电话",),
-        "village": ("所属村",),
-        "result": ("核查结果",),
-        "measure": ("管控措施",),
-        "completed_on": ("核查完成日期",),
-    },
-    "grid": {
-        "grid_code": ("网格编号",),
-        "village": ("所属村",),
-        "grid_leader": ("网格长",),
-        "grid_workers": ("网格员人数",),
-        "households": ("所辖户数",),
-        "visited_households": ("走访户数",),
-        "visited_on": ("走访日期",),
-        "persons_checked": ("排查人数",),
-    },
-    "key_place": {
-        "inspected_on": ("检查日期",),
-        "place_name": ("场所名称",),
-        "place_type": ("场所类型",),
-        "village": ("所属村",),
-        "problems_found": ("发现问题数",),
-        "rectification": ("整改情况",),
-    },
-    "meeting": {
-        "held_on": ("日期",),
-        "title": ("名称",),
-        "meeting_type": ("类型",),
-        "doc_number": ("文号",),
-    },
-    "demonstration": {
-        "village": ("村(社区)",),
-        "taking_part": ("是否参与创建",),
-        "stage": ("创建阶段",),
-        "party_members": ("参与党员人数",),
-        "volunteers": ("志愿者人数",),
-    },
-    "reserve": {
-        "unit": ("单位",),
-        "reported_on": ("日期",),
-        "beds": ("床位数",),
-        "fever_rooms": ("发热诊室数",),
-        "oxygen_concentrators": ("制氧机台数",),
-        "oximeters": ("指夹式血氧仪个数",),
-        "antipyretic_boxes": ("退烧药库存(盒)",),
-        "antigen_tests": ("抗原检测试剂(份)",),
-        "quota_note": ("储备定额",),
-    },
+    kind: {field: tuple(f.headers) for field, f in spec.fields.items()}
+    for kind, spec in CONTRACT.kinds.items()
 }
 
 REQUIRED_FIELDS: dict[FileKind, tuple[str, ...]] = {
-    "roster": ("name", "id_number", "status"),
-    "vaccination": ("id_number", "dose", "vaccinated_on"),
-    "publicity": ("activity_on", "kind", "quantity"),
-    "verification": ("pushed_on", "id_number", "village", "result"),
-    "grid": ("grid_code", "village", "households", "visited_households"),
-    "key_place": ("inspected_on", "place_name", "place_type", "problems_found"),
-    "meeting": ("held_on", "title", "meeting_type"),
-    "demonstration": ("village", "taking_part"),
-    "reserve": ("unit", "reported_on"),
+    kind: tuple(field for field, f in spec.fields.items() if f.required)
+    for kind, spec in CONTRACT.kinds.items()
 }
 
-# Fields that name a person: read to match people, never stored.
-PERSONAL_FIELDS: frozenset[str] = frozenset({"name", "phone"})
+
+def _spellings(name: str) -> dict[str, str]:
+    """Spelling -> code of an enumeration whose codes are words."""
+    return {s: str(code) for s, code in CONTRACT.enumerations[name].spellings().items()}
+
 
 # 居住状态 -> stored status. 死亡 and 迁出 leave the population base.
-RESIDENCE_STATUS: dict[str, str] = {
-    "在家": "at_home",
-    "在村": "at_home",
-    "常住": "at_home",
-    "居家": "at_home",
-    "外出务工": "away_work",
-    "外出打工": "away_work",
-    "务工": "away_work",
-    "外出就学": "away_study",
-    "外出读书": "away_study",
-    "在外读书": "away_study",
-    "就学": "away_study",
-    "外出": "away",
-    "在外": "away",
-    "死亡": "deceased",
-    "已故": "deceased",
-    "去世": "deceased",
-    "已死亡": "deceased",
-    "迁出": "moved_out",
-    "已迁出": "moved_out",
-    "户口迁出": "moved_out",
-}
-OUT_OF_BASE_STATUSES: frozenset[str] = frozenset({"deceased", "moved_out"})
+RESIDENCE_STATUS: dict[str, str] = _spellings("status")
+OUT_OF_BASE_STATUSES: frozenset[str] = frozenset(
+    str(code) for code, c in CONTRACT.enumerations["status"].codes.items() if c.out_of_base
+)
 
 # 剂次 labels -> dose number; 3 is a booster (加强针, 第3剂, 序贯加强).
 DOSE_LABELS: dict[str, int] = {
-    "1": 1,
-    "第1剂": 1,
-    "第一剂": 1,
-    "第1针": 1,
-    "第一针": 1,
-    "一针": 1,
-    "2": 2,
-    "第2剂": 2,
-    "第二剂": 2,
-    "第2针": 2,
-    "第二针": 2,
-    "二针": 2,
-    "3": 3,
-    "第3剂": 3,
-    "第三剂": 3,
-    "第3针": 3,
-    "第三针": 3,
-    "加强针": 3,
-    "加强": 3,
-    "加强免疫": 3,
-    "序贯加强": 3,
-    "序贯加强免疫": 3,
+    s: int(code) for s, code in CONTRACT.enumerations["dose"].spellings().items()
 }
 
-VACCINATION_MODES: dict[str, str] = {
-    "门诊": "clinic",
-    "门诊接种": "clinic",
-    "上门": "door_to_door",
-    "上门接种": "door_to_door",
-    "上门服务": "door_to_door",
-    "临时接种点": "temporary_site",
-    "临时点": "temporary_site",
-    "接送": "shuttle",
-    "接送接种": "shuttle",
-}
+VACCINATION_MODES: dict[str, str] = _spellings("mode")
 
-# 宣传形式 -> stored kind (its unit in the report: PUBLICITY_UNITS). The spec's compound name,
-# spaced as the spec writes it, gives the parts a value may name alone or together
-# (宣传画刊播, 标语刊播, 刊播宣传片: see transforms/spellings.py).
-PUBLICITY_KINDS: dict[str, str] = {
-    "宣传片、宣传画、宣传标语刊播": "broadcast",
-    "宣传片/宣传画/宣传标语 刊播": "broadcast",
-    "宣传片/宣传画/宣传标语刊播": "broadcast",
-    "宣传片宣传画宣传标语刊播": "broadcast",
-    "刊播": "broadcast",
-    "滚动刊播": "broadcast",
-    "宣传片刊播": "broadcast",
-    "宣传画张贴": "poster",
-    "张贴宣传画": "poster",
-    "宣传画": "poster",
-    "横幅": "banner",
-    "悬挂横幅": "banner",
-    "宣传横幅": "banner",
-    "宣传单": "leaflet",
-    "派发宣传单": "leaflet",
-    "宣传单张": "leaflet",
-    "广播音频": "audio",
-    "广播": "audio",
-    "大喇叭": "audio",
-    "播放广播音频": "audio",
-    "入户宣讲": "talk",
-    "基层宣讲": "talk",
-    "宣讲": "talk",
-    "入户宣传": "talk",
-}
+# 宣传形式 -> stored kind (its unit in the report: PUBLICITY_UNITS). The spec's compound name
+# gives the parts a value may name alone or together (see kinds/enumerations.yaml).
+PUBLICITY_KINDS: dict[str, str] = _spellings("publicity_kind")
 PUBLICITY_UNITS: dict[str, str] = {
-    "broadcast": "次",
-    "poster": "张",
-    "banner": "条",
-    "leaflet": "张",
-    "audio": "条次",
-    "talk": "人次",
+    str(code): c.unit
+    for code, c in CONTRACT.enumerations["publicity_kind"].codes.items()
+    if c.unit is not None
 }
 
 # Words clerks write around a quantity ("约300", "300余张", "1200多份"): the number is kept.
@@ -249,25 +82,12 @@ QUANTITY_UNITS: tuple[str, ...] = (
 # or phone number in a count column, digits held down, 9223372036854775807) passes them. A row
 # above its bound is refused as quantity_too_large and counts in no figure. With every row at
 # most QUANTITY_CEILING (10^7), a SQL sum would need 10^11 rows to leave BIGINT's range
-# (9.2 x 10^18), so no figure can overflow however many files a township sends.
+# (9.2 x 10^18), so no figure can overflow however many files a township sends. A field's
+# bound is its upper_bound in kinds/<kind>.yaml.
 QUANTITY_BOUNDS: dict[FileKind, dict[str, int]] = {
-    "publicity": {"quantity": 1_000_000},
-    "grid": {
-        "grid_workers": 1_000,
-        "households": 100_000,
-        "visited_households": 100_000,
-        "persons_checked": 1_000_000,
-    },
-    "key_place": {"problems_found": 10_000},
-    "demonstration": {"party_members": 100_000, "volunteers": 100_000},
-    "reserve": {
-        "beds": 100_000,
-        "fever_rooms": 10_000,
-        "oxygen_concentrators": 100_000,
-        "oximeters": 1_000_000,
-        "antipyretic_boxes": 10_000_000,
-        "antigen_tests": 10_000_000,
-    },
+    kind: bounds
+    for kind, spec in CONTRACT.kinds.items()
+    if (bounds := {n: f.upper_bound for n, f in spec.fields.items() if f.upper_bound is not None})
 }
 # The bound of a quantity no field names (a 储备定额 note's quotas): the largest field bound.
 QUANTITY_CEILING: int = max(b for fields in QUANTITY_BOUNDS.values() for b in fields.values())
@@ -411,77 +231,15 @@ PUBLICITY_AFFECTED_FIGURE = "宣传工作中“{label}”的数量"
 # One line of unknown_values.csv as the report and the quality page say it.
 UNKNOWN_VALUE_NOTE = "{kind}的{field}“{value}”有{rows}条记录未能识别，{figure}未计入这些记录"
 
-# Enumerated fields: typed value -> stored code. The first spelling of a code is its label
-# in the report (see ``enumeration_labels``).
+# Enumerated fields read by type enum:<name>: typed value -> stored code. The first spelling
+# of a code is its label in the report (see ``enumeration_labels``).
 ENUMERATIONS: dict[str, dict[str, str]] = {
-    "verification_result": {
-        "已落实": "implemented",
-        "落实": "implemented",
-        "已核实": "implemented",
-        "外出未返": "away_not_returned",
-        "外出未归": "away_not_returned",
-        "查无此人": "not_found",
-        "无此人": "not_found",
-        "重复推送": "duplicate_push",
-        "重复": "duplicate_push",
-    },
-    "control_measure": {
-        "居家健康监测": "home_monitoring",
-        "居家监测": "home_monitoring",
-        "居家隔离": "home_monitoring",
-        "集中隔离": "central_quarantine",
-        "集中隔离观察": "central_quarantine",
-        "核酸检测": "nucleic_acid_test",
-        "核酸": "nucleic_acid_test",
-        "无需管控": "no_control",
-        "无": "no_control",
-    },
-    "place_type": {
-        "农贸市场": "farmers_market",
-        "集贸市场": "farmers_market",
-        "商超": "supermarket",
-        "超市": "supermarket",
-        "学校": "school",
-        "幼儿园": "kindergarten",
-        "养老机构": "elderly_care",
-        "敬老院": "elderly_care",
-        "宗教场所": "religious_site",
-        "宾馆": "hotel",
-        "酒店": "hotel",
-        "餐饮": "catering",
-        "餐馆": "catering",
-        "企业": "enterprise",
-        "医疗机构": "medical",
-    },
-    "rectification": {
-        "已整改": "rectified",
-        "整改完成": "rectified",
-        "整改中": "in_progress",
-        "未整改": "in_progress",
-        "正在整改": "in_progress",
-    },
-    "meeting_type": {
-        "党委会": "party_committee",
-        "党委会议": "party_committee",
-        "专题会": "special_meeting",
-        "专题会议": "special_meeting",
-        "调度会": "dispatch_meeting",
-        "调度会议": "dispatch_meeting",
-        "部署会": "deployment_meeting",
-        "部署会议": "deployment_meeting",
-        "方案": "plan_document",
-        "通知": "notice_document",
-    },
-    "yes_no": {"是": "yes", "参与": "yes", "已参与": "yes", "否": "no", "未参与": "no"},
-    "demonstration_stage": {
-        "启动": "launched",
-        "已启动": "launched",
-        "推进": "advancing",
-        "推进中": "advancing",
-        "验收通过": "accepted",
-        "已验收": "accepted",
-    },
+    name: _spellings(name) for name in CONTRACT.enumerations if name not in ENUMERATED_TYPES
 }
+# The one-line verdict the office reads (verdict.txt, the CLI, the quality artifact).
+VERDICT_LINE = "关键检查{critical}，警告 {warnings} 项，共 {checks} 项检查"
+CRITICAL_PASSED = "全部通过"
+CRITICAL_FAILED = "有 {count} 项未通过"
 # How a note joins the names of its failing rows: villages by 、, whole clauses by ；.
 QUALITY_NOTE_SEPARATORS: dict[str, str] = {"unknown_values": "；", "unknown_values_share": "；"}
 # A value that could mean several codes (transforms/spellings.py), as the refusal names them.
