@@ -145,6 +145,12 @@ BROKEN = [
         id="personal field stored",
     ),
     pytest.param(
+        "grid.yaml",
+        _set("fields", "grid_leader", "personal", value=False),
+        ("fields.grid_leader", "personal: true"),
+        id="person's field not flagged personal",
+    ),
+    pytest.param(
         "publicity.yaml",
         _set("fields", "place", "headers", value=[]),
         ("fields.place.headers", "at least 1"),
