@@ -64,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
         help="a village whose sharp fall since the last report is checked and true (repeatable)",
     )
 
+    check = commands.add_parser(
+        "check",
+        parents=[debug],
+        help="read files as a run would, store nothing, and say what would be refused",
+    )
+    check.add_argument("files", type=Path, nargs="+", help="files or folders just received")
+    check.add_argument("--config", type=Path, required=True, help="township master-data YAML")
+    check.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
+
     demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
     demo.add_argument("outdir", type=Path)
     demo.add_argument("--seed", type=int, default=2022)
@@ -288,6 +297,20 @@ def _county(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    """Exit 0 when every row of every file would load, 1 otherwise."""
+    config = load_config(args.config)
+    missing = [str(p) for p in args.files if not p.exists()]
+    if missing:
+        raise UserError(f"找不到文件：{'、'.join(missing)}；请检查路径")
+    from transforms.instant_check import check_files, describe, given_files
+
+    result = check_files(given_files(args.files), config, args.run_date or dt.date.today())
+    outcome = describe(result, config)
+    print("\n".join(outcome.lines))
+    return 0 if outcome.all_load else 1
+
+
 def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     inbox, out = run_paths(config, args.config, args.inbox, args.out)
@@ -328,6 +351,8 @@ def _command(args: argparse.Namespace) -> int:
         return _run(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "check":
+        return _check(args)
     if args.command == "county":
         return _county(args)
     if args.command == "server":

@@ -165,6 +165,11 @@ def _entry(path: Path, refusal_code: str | None, name: str) -> InboxFile | None:
     return InboxFile(path, name, fmt, 0, "", 0.0, refusal_code)
 
 
+def file_entry(path: Path, name: str) -> InboxFile | None:
+    """One file named by the user rather than found in an inbox, listed as ``name``."""
+    return _entry(path, None, name)
+
+
 def discover_files(inbox: Path) -> list[InboxFile]:
     """All files under ``inbox``, hidden ones excluded, in a stable order (by raw name).
 

@@ -236,6 +236,23 @@ UNKNOWN_VALUE_NOTE = "{kind}的{field}“{value}”有{rows}条记录未能识�
 ENUMERATIONS: dict[str, dict[str, str]] = {
     name: _spellings(name) for name in CONTRACT.enumerations if name not in ENUMERATED_TYPES
 }
+# What `epireport check` prints, line by line (transforms/instant_check.py).
+CHECK_TEXTS: dict[str, str] = {
+    "file": "文件：{path}",
+    "file_refused": "  整个文件未能读取：{reason}",
+    "kind": "  类型：{kind}；村（社区）：{village}",
+    "village_per_row": "按行填写",
+    "rows": "  读取 {read} 行，可入库 {load} 行，将被拒绝 {refuse} 行",
+    "refused_row": "  工作表“{sheet}”第 {row} 行，{column}：{reason}（填写的值：{value}）",
+    "duplicate": "  与另一文件内容完全相同，不重复计入",
+    "superseded": "  已有更新的版本，此文件不计入",
+    "held": "  未替换此前的文件：{reason}",
+    "suggestion": "  {column}填写的“{value}”未能识别，建议改为{suggestion}",
+    "no_files": "结论：没有可检查的文件",
+    "verdict_ok": "结论：{files} 个文件全部可入库",
+    "verdict_bad": "结论：将被拒绝 {rows} 行，无法读取 {files} 个文件，未予替换 {held} 个文件；"
+    "请更正后重新报送",
+}
 # The one-line verdict the office reads (verdict.txt, the CLI, the quality artifact).
 VERDICT_LINE = "关键检查{critical}，警告 {warnings} 项，共 {checks} 项检查"
 CRITICAL_PASSED = "全部通过"
