@@ -10,7 +10,7 @@ reaches an artifact, not even in a file's name. Keys are stable per township
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,10 @@ from transforms.masking import Lexicon, mask_listing, mask_text
 from transforms.metrics import ComputedMetrics
 from transforms.quality import QualityVerdict
 from transforms.unknown_values import unknown_values_listing
+from transforms.vocabulary import FILE_STATUS_LABELS, INGEST_HEADINGS, KIND_LABELS, REASON_TEXTS
 
 ARTIFACT_KINDS: tuple[str, ...] = (
     "report", "metrics", "ingest", "unknown-values", "quality", "files",
-)  # fmt: skip
-# The ingest summary's columns shown in the UI, in this order (no hashes, no file ids).
-INGEST_COLUMNS: tuple[str, ...] = (
-    "path", "kind", "village_code", "status", "rows_in_file", "rows_read", "rows_loaded",
-    "rows_refused", "rows_retired", "rows_layout", "rows_skipped", "refused_by_reason",
-    "refusal",
 )  # fmt: skip
 # How a check's outcome and severity read in the quality artifact (no symbols: plain words).
 CHECK_MARKS: dict[bool, str] = {True: "通过", False: "未通过"}
@@ -73,10 +68,36 @@ def metrics_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def ingest_rows(files: pl.DataFrame, lexicon: Lexicon) -> list[dict[str, Any]]:
-    """One row per inbox file: what it was taken for and where its rows went, masked."""
-    columns = [c for c in INGEST_COLUMNS if c in files.columns]
-    return mask_listing(files.select(columns), lexicon).to_dicts()
+def _reasons(counts: str | None) -> str | None:
+    """``id_bad_check_digit 2; date_in_future 1`` as the office reads it."""
+    if not counts:
+        return counts
+    parts = (item.rsplit(" ", 1) for item in counts.split("; "))
+    return "；".join(f"{REASON_TEXTS.get(code, code)} {n} 行" for code, n in parts)
+
+
+def ingest_rows(
+    files: pl.DataFrame, lexicon: Lexicon, villages: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per inbox file under Chinese headings: what it was taken for (kind and village
+    named, not coded) and where its rows went, masked."""
+    names = dict(villages or {})
+    shown = mask_listing(files.select([c for c in INGEST_HEADINGS if c in files.columns]), lexicon)
+    labels = {
+        "kind": lambda v: KIND_LABELS.get(v, v),
+        "village_code": lambda v: names.get(v, v),
+        "status": lambda v: FILE_STATUS_LABELS.get(v, v),
+        "refused_by_reason": _reasons,
+    }
+    return [
+        {
+            INGEST_HEADINGS[column]: labels[column](value)
+            if column in labels and value is not None
+            else value
+            for column, value in row.items()
+        }
+        for row in shown.iter_rows(named=True)
+    ]
 
 
 def quality_markdown(verdict: QualityVerdict) -> str:
@@ -127,6 +148,7 @@ def publish_artifacts(
     ingest: IngestLedger,
     verdict: QualityVerdict,
     lexicon: Lexicon,
+    villages: Mapping[str, str],
 ) -> list[str]:
     """Publish the six artifacts of a run; returns their keys."""
     run_dir = report.parent
@@ -142,7 +164,9 @@ def publish_artifacts(
         metrics_rows(sections), key=keys["metrics"], description="报告中的全部数据"
     )
     create_table_artifact(
-        ingest_rows(ingest.files, lexicon), key=keys["ingest"], description="收件箱文件逐一情况"
+        ingest_rows(ingest.files, lexicon, villages),
+        key=keys["ingest"],
+        description="收件箱文件逐一情况",
     )
     create_markdown_artifact(
         unknown_values_markdown(ingest.unknown_values, lexicon),

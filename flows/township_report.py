@@ -361,6 +361,13 @@ def township_report(
         mask_text(str(report.parent / QUALITY_PAGE)),
     )
     publish_artifacts(
-        config.township.code, config.township.name, report, computed, ledger, verdict, lexicon
+        config.township.code,
+        config.township.name,
+        report,
+        computed,
+        ledger,
+        verdict,
+        lexicon,
+        {v.code: v.name for v in config.villages},
     )
     return report

@@ -54,18 +54,21 @@ def test_metrics_rows_flatten_sections_and_skip_missing_ones() -> None:
     ]
 
 
-def test_ingest_rows_leave_out_hashes_and_internal_ids() -> None:
+def test_ingest_rows_speak_chinese_and_leave_out_hashes_and_ids() -> None:
     files = pl.DataFrame(
         {
             "file_id": ["f1"], "path": ["石门村/花名册.xlsx"], "sha256": ["ab" * 32],
             "kind": ["roster"], "village_code": ["01"], "status": ["loaded"],
-            "rows_read": [10], "rows_loaded": [9], "rows_refused": [1], "rows_retired": [0],
-            "refused_by_reason": ["id_bad_check_digit 1"], "refusal": [None],
+            "rows_read": [10], "rows_loaded": [7], "rows_refused": [3], "rows_retired": [0],
+            "refused_by_reason": ["id_bad_check_digit 2; date_in_future 1"], "refusal": [None],
         }
     )  # fmt: skip
-    [row] = ingest_rows(files, VOCABULARY_LEXICON)
-    assert "sha256" not in row and "file_id" not in row
-    assert row["path"] == "石门村/花名册.xlsx" and row["rows_refused"] == 1
+    [row] = ingest_rows(files, VOCABULARY_LEXICON, {"01": "石门村"})
+    assert row == {
+        "文件": "石门村/花名册.xlsx", "台账": "人口花名册", "村（社区）": "石门村",
+        "状态": "已入库", "说明": None, "数据行": 10, "入库行": 7, "拒绝行": 3,
+        "拒绝原因": "身份证号码校验位错误 2 行；日期晚于本次运行日期 1 行", "不计入行": 0,
+    }  # fmt: skip
 
 
 def test_ingest_rows_mask_a_file_named_after_a_person() -> None:
@@ -74,8 +77,8 @@ def test_ingest_rows_mask_a_file_named_after_a_person() -> None:
     )
     [row] = ingest_rows(files, VOCABULARY_LEXICON)
     assert row == {
-        "path": "某某（2字）188******78花名册.xlsx",
-        "refusal": "第3行：4301**********1234",
+        "文件": "某某（2字）188******78花名册.xlsx",
+        "说明": "第3行：4301**********1234",
     }
 
 

@@ -261,7 +261,8 @@ def test_served_run_completes_and_publishes_the_report(nightly) -> None:
     metrics = json.loads(artifacts["metrics-baisha"].data)
     assert {"section": "publicity", "metric": "banner", "value": 258} in metrics
     ingest = json.loads(artifacts["ingest-baisha"].data)
-    assert len(ingest) == 78 and {"loaded", "refused"} <= {f["status"] for f in ingest}
+    assert len(ingest) == 78 and {"已入库", "未能读取"} <= {f["状态"] for f in ingest}
+    assert "石门村" in {f["村（社区）"] for f in ingest}  # villages by name, not code
     assert "关键检查全部通过" in artifacts["quality-baisha"].data
     assert "report.txt](file://" in artifacts["files-baisha"].data
     for key, artifact in artifacts.items():

@@ -236,6 +236,31 @@ UNKNOWN_VALUE_NOTE = "{kind}的{field}“{value}”有{rows}条记录未能识�
 ENUMERATIONS: dict[str, dict[str, str]] = {
     name: _spellings(name) for name in CONTRACT.enumerations if name not in ENUMERATED_TYPES
 }
+# The ingest artifact in the Prefect UI: column -> heading, in the order shown (no hashes,
+# no file ids), and each file status as the office reads it.
+INGEST_HEADINGS: dict[str, str] = {
+    "path": "文件",
+    "kind": "台账",
+    "village_code": "村（社区）",
+    "status": "状态",
+    "refusal": "说明",
+    "rows_read": "数据行",
+    "rows_loaded": "入库行",
+    "rows_refused": "拒绝行",
+    "refused_by_reason": "拒绝原因",
+    "rows_retired": "不计入行",
+    "rows_in_file": "非空行",
+    "rows_layout": "标题表头等行",
+    "rows_skipped": "跳过行",
+}
+FILE_STATUS_LABELS: dict[str, str] = {
+    "loaded": "已入库",
+    "refused": "未能读取",
+    "duplicate": "重复文件，不计入",
+    "superseded": "已被新版本替换",
+    "held": "未替换此前的文件",
+}
+
 # What `epireport check` prints, line by line (transforms/instant_check.py).
 CHECK_TEXTS: dict[str, str] = {
     "file": "文件：{path}",
