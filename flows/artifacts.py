@@ -101,14 +101,17 @@ def ingest_rows(
 
 
 def quality_markdown(verdict: QualityVerdict) -> str:
-    """The verdict line and one table row per check (counts only, never row values)."""
-    lines = [
-        f"**{verdict.verdict_line()}**",
-        "",
-        "| 结果 | 级别 | 表 | 列 | 检查 | 不符合行数 |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in verdict.results:
+    """The verdict line, the failed checks' sentences, then one table row per check with the
+    failed ones first (counts only, never row values)."""
+    lines = [f"**{verdict.verdict_line()}**", ""]
+    failed = (*verdict.critical_failures, *verdict.warnings)
+    for r in failed:
+        lines.append(f"- {SEVERITY_LABELS[r.severity]}：{r.statement}")
+    if failed:
+        lines.append("")
+    lines += ["| 结果 | 级别 | 表 | 列 | 检查 | 不符合行数 |", "|---|---|---|---|---|---|"]
+    passed = tuple(r for r in verdict.results if r.success)
+    for r in (*failed, *passed):
         failing = r.error or (
             f"{r.unexpected_count} / {r.element_count}" if r.unexpected_count is not None else ""
         )

@@ -92,6 +92,19 @@ def test_quality_markdown_shows_the_verdict_and_marks_each_check() -> None:
     warning_row = "| 未通过 | 警告 | persons | person_id | expect_column_values_to_not_be_null |"
     assert f"{warning_row} 3 / 100 |" in md
     assert "| 未通过 | 严重 |" in md
+    rows = [
+        line for line in md.splitlines() if line.startswith("| 未通过") or line.startswith("| 通过")
+    ]
+    assert [row.split(" | ")[0:2] for row in rows] == [
+        ["| 未通过", "严重"],
+        ["| 未通过", "警告"],
+        ["| 通过", "严重"],
+    ]  # the failed checks first, critical before warnings
+    failed = "persons.person_id 未通过 expect_column_values_to_not_be_null"
+    assert md.splitlines()[2:4] == [
+        f"- 严重：{failed}（5 of 100 rows fail）",
+        f"- 警告：{failed}（3 of 100 rows fail）",
+    ]
     assert not re.search(r"[\u2600-\u27bf\U0001f300-\U0001faff]", md), "a symbol or emoji"
 
 

@@ -111,6 +111,14 @@ class CheckResult:
         return "failed without counts"
 
     @property
+    def statement(self) -> str:
+        """A failed check for the office: its sentence, else table, column, rule and count."""
+        return (
+            self.sentence
+            or f"{self.table}.{self.column} 未通过 {self.expectation}（{self.failing}）"
+        )
+
+    @property
     def sentence(self) -> str | None:
         """The Chinese sentence of a failed check with a note, for the report and the page.
 
@@ -161,10 +169,7 @@ class QualityGateFailed(RuntimeError):
     """A critical expectation failed: the report must not go out on this data."""
 
     def __init__(self, verdict: QualityVerdict) -> None:
-        lines = [
-            r.sentence or f"{r.table}.{r.column} 未通过 {r.expectation}（{r.failing}）"
-            for r in verdict.critical_failures
-        ]
+        lines = [r.statement for r in verdict.critical_failures]
         super().__init__("关键数据质量检查未通过：" + "；".join(lines))
         self.verdict = verdict
 
