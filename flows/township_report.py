@@ -368,6 +368,6 @@ def township_report(
         ledger,
         verdict,
         lexicon,
-        {v.code: v.name for v in config.villages},
+        ctx.villages.names,
     )
     return report

@@ -57,8 +57,8 @@ PLAIN_TYPES: frozenset[str] = frozenset(
 )
 ENUM_PREFIX = "enum:"
 
-# The form spellings are compared in, as transforms/spellings.py's fold_value folds them:
-# two spellings alike there would name two codes at once.
+# The form spellings and values are compared in (transforms/spellings.py): two spellings
+# alike there would name two codes at once.
 _NOT_WORD = re.compile(r"[^\w]|_")
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -80,8 +80,8 @@ class ContractError(ValueError):
     """A broken input contract: one line naming the file and the field."""
 
 
-def fold_spelling(text: str) -> str:
-    """A spelling as values are compared: NFKC, case folded, letters and digits only."""
+def fold_value(text: str) -> str:
+    """The form values are compared in: NFKC, case folded, letters and digits only."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
@@ -206,7 +206,7 @@ def _check_enumerations(enumerations: dict[str, EnumerationSpec], path: Path) ->
         owner: dict[str, Code] = {}
         for code, spec in enumeration.codes.items():
             for spelling in spec.spellings:
-                folded = fold_spelling(spelling)
+                folded = fold_value(spelling)
                 where = f"{path}: {name}.codes.{code}.spellings"
                 if not folded:
                     raise ContractError(f"{where}: {spelling!r} has no letter or digit")

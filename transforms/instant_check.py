@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -23,7 +23,7 @@ from transforms.masking import mask_listing, mask_text, township_lexicon
 from transforms.normalize import NormalizeContext
 from transforms.township_vocabulary import township_vocabulary
 from transforms.villages import VillageIndex
-from transforms.vocabulary import CHECK_TEXTS, HEADER_ALIASES, KIND_LABELS
+from transforms.vocabulary import CHECK_TEXTS, KIND_LABELS, field_label
 
 
 def given_files(paths: list[Path]) -> list[InboxFile]:
@@ -33,16 +33,12 @@ def given_files(paths: list[Path]) -> list[InboxFile]:
         if path.is_dir():
             for f in discover_files(path):
                 name = f"{readable_name(os.fsencode(path.name))}/{f.relative_path}"
-                files.append(InboxFile(f.path, name, *_rest(f)))
+                files.append(replace(f, relative_path=name))
         else:
             entry = file_entry(path, readable_name(os.fsencode(path.name)))
             if entry is not None:
                 files.append(entry)
     return files
-
-
-def _rest(f: InboxFile) -> tuple:
-    return (f.format, f.size_bytes, f.sha256, f.modified_at, f.refusal_code)
 
 
 def check_files(files: list[InboxFile], config: TownshipConfig, run_date: dt.date) -> IngestResult:
@@ -69,16 +65,12 @@ class CheckOutcome:
     all_load: bool
 
 
-def _field_label(kind: str | None, field: str) -> str:
-    return HEADER_ALIASES.get(kind or "", {}).get(field, (field,))[0]
-
-
 def describe(result: IngestResult, config: TownshipConfig) -> CheckOutcome:
     """Per file line: kind and village, rows read / would load / would be refused, each refused
     row (sheet, row, column, reason, masked value); then the unknown values' suggestions and
     a one-line verdict."""
-    lexicon = township_lexicon(VillageIndex.from_config(config))
-    villages = {v.code: v.name for v in config.villages}
+    index = VillageIndex.from_config(config)
+    lexicon, villages = township_lexicon(index), index.names
     refused = mask_listing(result.refused_rows, lexicon)
     lines: list[str] = []
     for f in mask_listing(result.files, lexicon).iter_rows(named=True):
@@ -100,7 +92,7 @@ def describe(result: IngestResult, config: TownshipConfig) -> CheckOutcome:
             lines.append(
                 CHECK_TEXTS["refused_row"].format(
                     sheet=r["sheet"], row=r["row_number"],
-                    column=_field_label(f["kind"], r["field"]), reason=r["reason"],
+                    column=field_label(f["kind"], r["field"]), reason=r["reason"],
                     value=r["value_masked"] or "",
                 )
             )  # fmt: skip
@@ -108,7 +100,7 @@ def describe(result: IngestResult, config: TownshipConfig) -> CheckOutcome:
         if u["suggestion"]:
             lines.append(
                 CHECK_TEXTS["suggestion"].format(
-                    column=_field_label(u["kind"], u["field"]),
+                    column=field_label(u["kind"], u["field"]),
                     value=u["value_masked"],
                     suggestion=u["suggestion"],
                 )

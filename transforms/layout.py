@@ -22,7 +22,6 @@ from transforms.township_vocabulary import SHIPPED_VOCABULARY, HeaderIndex
 from transforms.vocabulary import (
     FOOTER_MARKERS,
     FOOTER_TOTALS,
-    HEADER_ALIASES,
     INSTRUCTION_SHEETS,
     KIND_LABELS,
     QUANTITY_PREFIXES,
@@ -30,6 +29,7 @@ from transforms.vocabulary import (
     QUANTITY_UNITS,
     REASON_TEXTS,
     REQUIRED_FIELDS,
+    field_label,
     fold,
     fold_header,
 )
@@ -150,7 +150,7 @@ def find_header(
         return best[1], best[2], best[3]
     if partial is not None:
         _, kind, fields = partial
-        missing = "、".join(HEADER_ALIASES[kind][f][0] for f in _missing_required(kind, fields))
+        missing = "、".join(field_label(kind, f) for f in _missing_required(kind, fields))
         return HeaderProblem(
             "missing_required_column", f"像是{KIND_LABELS[kind]}，但缺少必填列：{missing}"
         )

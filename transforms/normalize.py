@@ -258,27 +258,28 @@ def normalize_kind(kind: FileKind, rows: pl.DataFrame, ctx: NormalizeContext) ->
     return Normalized(loaded=loaded, refused=refused, unread=unread)
 
 
+def _shown(value: pl.Expr, ctx: NormalizeContext) -> pl.Expr:
+    """A cell as a listing may show it: through ``mask_label``, at most 50 characters."""
+    lexicon = township_lexicon(ctx.villages)
+    return mask_column(value, lambda text: mask_label(text, lexicon)).str.head(50)
+
+
 def _unread_rows(
     loaded: pl.DataFrame, types: dict[str, FieldType], ctx: NormalizeContext
 ) -> pl.DataFrame:
-    """Loaded rows whose 接种方式 no spelling names (or several do): read as "other", listed."""
-    lexicon = township_lexicon(ctx.villages)
-    frames = []
-    for field_name in (f for f, t in types.items() if t == "mode"):
-        raw = pl.col(field_name).str.strip_chars()
-        index = ctx.vocabulary.index("mode")
-        error = match_spellings(raw, index, MODE_UNKNOWN).struct.field("error")
-        frames.append(
-            loaded.filter(raw.is_not_null() & (raw != "") & error.is_not_null()).select(
-                *SOURCE_COLUMNS,
-                pl.lit(field_name).alias("field"),
-                pl.lit(MODE_UNKNOWN).alias("reason_code"),
-                pl.lit(REASON_TEXTS[MODE_UNKNOWN]).alias("reason"),
-                mask_column(raw, lambda text: mask_label(text, lexicon))
-                .str.head(50)
-                .alias("value_masked"),
-            )
+    """Loaded rows whose 接种方式 no spelling names (or several do): parsed as "other" (a code
+    no spelling has), listed."""
+    frames = [
+        loaded.filter(pl.col(f"_value_{name}") == "other").select(
+            *SOURCE_COLUMNS,
+            pl.lit(name).alias("field"),
+            pl.lit(MODE_UNKNOWN).alias("reason_code"),
+            pl.lit(REASON_TEXTS[MODE_UNKNOWN]).alias("reason"),
+            _shown(pl.col(name).str.strip_chars(), ctx).alias("value_masked"),
         )
+        for name, field_type in types.items()
+        if field_type == "mode"
+    ]
     return pl.concat(frames).cast(REFUSED_SCHEMA) if frames else pl.DataFrame(schema=REFUSED_SCHEMA)
 
 
@@ -291,14 +292,13 @@ def _refused_rows(
     raw_value = pl.coalesce([pl.when(pl.col("_error_field") == f).then(pl.col(f)) for f in types])
     id_fields = [f for f, t in types.items() if t == "id"]
     shown = [f for f, t in types.items() if t not in NOT_STORED_TYPES]
-    lexicon = township_lexicon(ctx.villages)
-    masked = mask_column(
+    masked = _shown(
         pl.when(pl.col("_error_field").is_in(id_fields))
         .then(mask_ids(raw_value))
         .when(pl.col("_error_field").is_in(shown))
         .then(raw_value),
-        lambda text: mask_label(text, lexicon),
-    ).str.head(50)
+        ctx,
+    )
     return bad.select(
         *SOURCE_COLUMNS,
         pl.col("_error_field").alias("field"),

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from transforms.contract import fold_spelling
+from transforms.contract import fold_value
 from transforms.vocabulary import (
     AMBIGUOUS_REASON,
     DOSE_LABELS,
@@ -46,10 +46,6 @@ MIN_PIECE = 2
 MATCH_SCHEMA = pl.Struct({"code": pl.String, "error": pl.String})
 
 _NOT_WORD = re.compile(r"[^\w]|_")
-
-
-# The form values are compared in: NFKC, case folded, letters and digits only.
-fold_value = fold_spelling
 
 
 def _parts(spelling: str) -> list[str]:

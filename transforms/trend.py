@@ -23,10 +23,13 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def _doses(v: dict[str, Any] | VillageCoverage) -> int:
-    """Doses a village's residents have, as the coverage table counts them."""
-    get = v.get if isinstance(v, dict) else lambda k: getattr(v, k)
-    return int(get("v60_dose1") or 0) + int(get("v60_dose2") or 0) + int(get("booster") or 0)
+def _base_and_doses(row: dict[str, Any] | None) -> tuple[int, int]:
+    """A village's population base, and the doses its residents have as the coverage table
+    counts them; nothing for a village absent from one side."""
+    if row is None:
+        return 0, 0
+    doses = sum(int(row.get(k) or 0) for k in ("v60_dose1", "v60_dose2", "booster"))
+    return int(row["base"]), doses
 
 
 def _published(document: dict[str, Any] | None, township: str) -> dict[str, dict[str, Any]]:
@@ -40,10 +43,6 @@ def _published(document: dict[str, Any] | None, township: str) -> dict[str, dict
         return {}
 
 
-def fell(before: int, now: int) -> bool:
-    return now < FALL_SHARE * before
-
-
 def village_trend(
     current: Iterable[VillageCoverage],
     published: dict[str, Any] | None,
@@ -53,19 +52,17 @@ def village_trend(
     """One row per village of this run or the published one: population base and doses,
     before and now, and whether the village holds (no sharp fall, or a fall accepted)."""
     before = _published(published, township)
-    now = {v.village_code: v for v in current}
+    now = {v.village_code: v.model_dump() for v in current}
     accepted_names = set(accepted)
     rows = []
     for code in sorted(now.keys() | before.keys()):
-        was, v = before.get(code), now.get(code)
-        name = v.village if v else str(was.get("village", code)) if was else code
-        base_before = int(was["base"]) if was else 0
-        doses_before = _doses(was) if was else 0
-        base_now = v.base if v else 0
-        doses_now = _doses(v) if v else 0
-        fallen = fell(base_before, base_now) or fell(doses_before, doses_now)
+        name = str((now.get(code) or before[code]).get("village", code))
+        base_before, doses_before = _base_and_doses(before.get(code))
+        base_now, doses_now = _base_and_doses(now.get(code))
+        fallen = base_now < FALL_SHARE * base_before or doses_now < FALL_SHARE * doses_before
+        accepted_fall = fallen and name in accepted_names
         rows.append(
             (code, name, base_before, base_now, doses_before, doses_now,
-             fallen and name in accepted_names, not fallen or name in accepted_names)
+             accepted_fall, not fallen or accepted_fall)
         )  # fmt: skip
     return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -19,10 +19,10 @@ from transforms.normalize import FIELD_TYPES, NormalizeContext
 from transforms.spellings import VALUE_AMBIGUOUS, SpellingIndex, fold_value
 from transforms.vocabulary import (
     AFFECTED_FIGURES,
-    HEADER_ALIASES,
     KIND_LABELS,
     PUBLICITY_AFFECTED_FIGURE,
     UNKNOWN_VALUE_NOTE,
+    field_label,
 )
 
 # Refusal (and unread) codes of a value no spelling reads, or several do.
@@ -121,7 +121,7 @@ def unknown_values(
         figure = _figure(line["kind"], line["field"], code, indexes["publicity_kind"])
         note = UNKNOWN_VALUE_NOTE.format(
             kind=KIND_LABELS[line["kind"]],
-            field=HEADER_ALIASES[line["kind"]][line["field"]][0],
+            field=field_label(line["kind"], line["field"]),
             value=line["value_masked"],
             rows=line["rows"],
             figure=figure,
@@ -148,7 +148,7 @@ def unknown_values_listing(frame: pl.DataFrame) -> pl.DataFrame:
     labelled = frame.with_columns(
         pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")).alias("kind_label"),
         pl.struct("kind", "field")
-        .map_elements(lambda r: HEADER_ALIASES[r["kind"]][r["field"]][0], return_dtype=pl.String)
+        .map_elements(lambda r: field_label(r["kind"], r["field"]), return_dtype=pl.String)
         .alias("field_label"),
     )
     return labelled.select([pl.col(c).alias(h) for c, h in LISTING_COLUMNS.items()])

@@ -288,6 +288,11 @@ QUALITY_NOTE_SEPARATORS: dict[str, str] = {"unknown_values": "；", "unknown_val
 AMBIGUOUS_REASON = "填写的值可同时理解为{candidates}，无法确定是哪一项，请改写为其中一项"
 
 
+def field_label(kind: str, field: str) -> str:
+    """A field as the template heads it (its first header); the field name when unknown."""
+    return HEADER_ALIASES.get(kind, {}).get(field, (field,))[0]
+
+
 def enumeration_labels(name: str) -> dict[str, str]:
     """Stored code -> the label the report writes (the first spelling listed)."""
     labels: dict[str, str] = {}
