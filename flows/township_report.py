@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
@@ -91,26 +91,24 @@ def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
     return ledger
 
 
-def _read_task_name() -> str:
-    """The file's path through the mask: task run names are kept in Prefect's database."""
-    from prefect.runtime import task_run
-
-    parameters = task_run.parameters
-    lexicon = township_lexicon(parameters["ctx"].villages)
-    return f"read {mask_label(parameters['file'].relative_path, lexicon)}"
-
-
-@task(
-    name="read-file",
-    task_run_name=_read_task_name,
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    cache_policy=NO_CACHE,
-)
-def read_one(file: InboxFile, reader: IsolatedReader, ctx: NormalizeContext, limits: Limits):
-    """One file, read in a worker process (which enforces the time limit: Prefect does not
-    in mapped tasks' threads); its frames stay in memory, never persisted."""
-    return reader.read(file, ctx, limits.max_file_bytes, limits.max_expanded_bytes, limits.shape)
+@task(name="read-inbox", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def read_inbox(files: list[InboxFile], ctx: NormalizeContext, limits: Limits) -> list[FileRead]:
+    """Every file in reader worker processes (a reader that aborts costs one refused file,
+    and they enforce the time limit); the frames stay in memory, never persisted."""
+    logger = get_run_logger()
+    lexicon = township_lexicon(ctx.villages)
+    with IsolatedReader(workers=READER_WORKERS, memory_bytes=limits.reader_memory_bytes) as reader:
+        reads = reader.read_all(
+            files, ctx, limits.max_file_bytes, limits.max_expanded_bytes, limits.shape
+        )
+    for read in reads:
+        for line in read.lines():
+            logger.info(
+                "read %s: %s, %d rows", mask_label(line.file.relative_path, lexicon),
+                line.refusal_code or line.kind, sum(t.rows.height for t in line.tables),
+            )  # fmt: skip
+    logger.info("read: %d files", len(reads))
+    return reads
 
 
 @task(name="normalize", timeout_seconds=1800, cache_policy=NO_CACHE)
@@ -329,12 +327,7 @@ def township_report(
     ledger = None if reread else reuse_stored(db_path, inputs)
     if ledger is None:
         import_great_expectations_in_background()
-        limits = Limits.of(config)
-        with IsolatedReader(
-            workers=READER_WORKERS, memory_bytes=limits.reader_memory_bytes
-        ) as reader:
-            reads = read_one.map(files, unmapped(reader), unmapped(ctx), unmapped(limits))
-            ingest = normalize([r.result() for r in reads], ctx)
+        ingest = normalize(read_inbox(files, ctx, Limits.of(config)), ctx)
         load(ingest, db_path, resources, ctx, inputs)
         ledger = ingest.ledger
     submissions(db_path, resources, config, config.deadline(run_date))

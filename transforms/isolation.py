@@ -22,7 +22,8 @@ import resource
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -104,7 +105,7 @@ def init_worker(run_pid: int, memory_bytes: int) -> None:
 
 
 class IsolatedReader:
-    """A pool of reader processes shared by the flow's mapped read tasks (threads)."""
+    """A pool of reader processes, fed by as many threads as it has workers."""
 
     def __init__(self, workers: int = 2, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
         self._context = multiprocessing.get_context("forkserver")
@@ -172,3 +173,18 @@ class IsolatedReader:
             return refuse_file(file, "reader_timeout")
         finally:
             alone.shutdown(wait=False, cancel_futures=True)
+
+    def read_all(
+        self,
+        files: Sequence[InboxFile],
+        ctx: NormalizeContext,
+        max_bytes: int,
+        max_expanded: int,
+        shape: ShapeLimits | None = None,
+    ) -> list[FileRead]:
+        """Every file, ``workers`` at a time, in the order given; one that crashes its reader
+        is refused alone (see ``read``)."""
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="reader") as threads:
+            return list(
+                threads.map(lambda f: self.read(f, ctx, max_bytes, max_expanded, shape), files)
+            )
