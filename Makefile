@@ -8,6 +8,7 @@ DEMO_INBOX := data/demo-inbox
 DEMO_CONFIG := config/demo-township.yaml
 OUTPUT := output
 UI_PORT ?= 4200
+FILES_PORT ?= 4201
 CHROMIUM := /usr/bin/chromium
 SOFFICE := /usr/bin/soffice
 # A free CJK font for the coverage chart's Chinese labels (transforms/chart.py).
@@ -19,6 +20,9 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+# Where `make ui` listens, and so where `make report` finds its server and makes its links.
+export EPIREPORT_UI_PORT := $(UI_PORT)
+export EPIREPORT_FILES_PORT := $(FILES_PORT)
 
 .PHONY: report test test-fast lint clean bench ui seed-check
 
@@ -59,9 +63,11 @@ $(CHROMIUM):
 $(SOFFICE):
 	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui
 
-# The Prefect server and UI on http://127.0.0.1:$(UI_PORT), data in .prefect/; Ctrl-C stops it.
+# The Prefect server and UI on http://127.0.0.1:$(UI_PORT), data in .prefect/, and the output
+# folder (read-only, what the artifacts' links open) on http://127.0.0.1:$(FILES_PORT)/;
+# Ctrl-C stops both. `make report` meanwhile runs on this server instead of a temporary one.
 ui: $(STAMP)
-	$(BIN)/epireport server --port $(UI_PORT)
+	$(BIN)/epireport server --port $(UI_PORT) --files-port $(FILES_PORT) --out $(OUTPUT)
 
 # Benchmarks (not part of `make test`): three inbox sizes, pipeline against bare DuckDB/Polars.
 bench: $(STAMP)

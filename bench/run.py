@@ -1,11 +1,14 @@
-"""`make bench`: the pipeline against bare DuckDB/Polars at three inbox sizes.
+"""`make bench`: the pipeline against bare DuckDB/Polars and a naive script, at three sizes.
 
 township is the demo township through the township flow; county (20 townships) and large
 (40) are many townships through the county flow, because a real inbox of millions of dose
 records comes from many townships, not from one huge one. For each size: generate the
 inboxes once (cached under bench/.data), start one local Prefect server (its start-up timed
-apart), run the pipeline and the baseline several times each in fresh processes, read each
-stage's time from the task runs, and print medians with the ratio pipeline / baseline.
+apart), run the pipeline, the baseline and the naive script several times each in fresh
+processes, read each stage's time from the task runs, and print medians with the ratios
+pipeline / baseline and pipeline / naive. The baseline (bench/baseline.py, Polars + DuckDB,
+V60_1 only) is the floor of the work; the naive script (bench/naive.py, one process with
+csv, openpyxl and xlrd, every headline figure) is what a user compares us with (issue 16).
 Results go to bench/results/<size>-<timestamp>.json.
 """
 
@@ -113,7 +116,7 @@ def prefect_server(home: Path) -> Iterator[tuple[str, float]]:
         log.close()
 
 
-SUMMED = ("persons", "dose_records", "files", "P60", "V60_1")
+SUMMED = ("persons", "dose_records", "files", "P60", "V60_1", "V60_2", "P18", "booster")
 
 
 def _summary(truth: dict) -> dict[str, int]:
@@ -124,7 +127,26 @@ def _summary(truth: dict) -> dict[str, int]:
         "files": truth["files"]["total"],
         "P60": truth["population"]["P60"],
         "V60_1": truth["vaccination"]["V60_1"],
+        "V60_2": truth["vaccination"]["V60_2"],
+        "P18": truth["population"]["P18"],
+        "booster": truth["vaccination"]["booster"],
     }
+
+
+def _pct(part: int | None, whole: int | None) -> float | None:
+    return None if part is None or not whole else round(100 * part / whole, 2)
+
+
+def truth_figures(truth: dict) -> dict[str, int | float | None]:
+    """The generator's headline figures in the naive script's keys (None where a truth file
+    cached by an earlier bench lacks them)."""
+    p60, p18 = truth["P60"], truth.get("P18")
+    v1, v2, booster = truth["V60_1"], truth.get("V60_2"), truth.get("booster")
+    return {
+        "p60": p60, "v60_dose1": v1, "v60_dose1_pct": _pct(v1, p60),
+        "v60_dose2": v2, "v60_dose2_pct": _pct(v2, p60),
+        "p18": p18, "booster": booster, "booster_pct": _pct(booster, p18),
+    }  # fmt: skip
 
 
 def _township_config(demo: TownshipConfig, index: int) -> TownshipConfig:
@@ -212,7 +234,7 @@ def run_once(
     what: str, flow: str, inbox: Path, config: Path, out: Path, env: dict,
     options: tuple[str, ...] = (),
 ) -> dict:  # fmt: skip
-    """One measured run (pipeline or baseline) in a fresh process; its JSON line."""
+    """One measured run (pipeline, baseline or naive) in a fresh process; its JSON line."""
     command = [sys.executable, "-m", "bench.run_once", "--what", what, "--flow", flow,
                "--inbox", str(inbox), "--config", str(config), "--out", str(out),
                *options]  # fmt: skip
@@ -316,7 +338,7 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float, task_runn
     env = {**os.environ, "PREFECT_API_URL": api_url, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "DO_NOT_TRACK": "1"}  # fmt: skip
     out = DATA / size / "output"
-    pipeline, baseline, stages, flows_s = [], [], [], []
+    pipeline, baseline, naive, stages, flows_s = [], [], [], [], []
     runner = ("--task-runner", task_runner)
     for _ in range(repeat):
         # A fresh output folder and --reread each time: an unchanged inbox would otherwise
@@ -331,10 +353,12 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float, task_runn
         stages.append(run_stages)
         flows_s.append(run_flows_s)
         baseline.append(run_once("baseline", flow, inbox, config, out, env))
+        naive.append(run_once("naive", flow, inbox, config, out, env))
     unchanged = run_once("pipeline", flow, inbox, config, out, env, runner)
     records = truth["dose_records"]
     wall = statistics.median(r["wall_s"] for r in pipeline)
     floor = statistics.median(r["wall_s"] for r in baseline)
+    plain = statistics.median(r["wall_s"] for r in naive)
     names = sorted({s for run in stages for s in run})
     stage_medians = {s: statistics.median(run.get(s, 0.0) for run in stages) for s in names}
     return {
@@ -347,6 +371,7 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float, task_runn
         "dose_records": records,
         "files": truth["files"],
         "truth_v60_dose1_pct": round(100 * truth["V60_1"] / truth["P60"], 2),
+        "truth_figures": truth_figures(truth),
         "prefect_startup_s": startup_s,
         "pipeline_wall_s": wall,
         "task_runner": task_runner if spec.is_county else None,
@@ -360,10 +385,33 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float, task_runn
         "baseline_wall_s": floor,
         "baseline_peak_rss_mb": max(r["peak_rss_mb"] for r in baseline),
         "ratio_pipeline_to_baseline": wall / floor,
+        "naive_wall_s": plain,
+        "naive_peak_rss_mb": max(r["peak_rss_mb"] for r in naive),
+        "ratio_pipeline_to_naive": wall / plain,
         "dose_records_per_s": records / wall,
         "baseline_figures": baseline[0]["figures"],
+        "naive_figures": naive[0]["figures"],
         "target_s": TARGETS_S.get(size),
     }
+
+
+FIGURES = (
+    ("P60", "p60"), ("V60_1", "v60_dose1"), ("V60_1 %", "v60_dose1_pct"),
+    ("V60_2", "v60_dose2"), ("V60_2 %", "v60_dose2_pct"),
+    ("P18", "p18"), ("booster", "booster"), ("booster %", "booster_pct"),
+)  # fmt: skip
+
+
+def _figure(result: dict, source: str, key: str) -> str:
+    """A headline figure of the generator's truth or of the naive script, "-" if unknown."""
+    value = result.get(f"{source}_figures", {}).get(key)
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if key.endswith("_pct") else f"{value:,}"
+
+
+def _skipped(files: dict[str, int]) -> int:
+    return sum(n for what, n in files.items() if what.startswith("skipped"))
 
 
 def print_table(results: list[dict]) -> None:
@@ -386,19 +434,28 @@ def print_table(results: list[dict]) -> None:
         *[(f"  {s}", lambda r, s=s: f"{r['stage_s'].get(s, 0.0):.2f}") for s in stages],
         ("baseline wall s", lambda r: f"{r['baseline_wall_s']:.1f}"),
         ("pipeline / baseline", lambda r: f"{r['ratio_pipeline_to_baseline']:.1f}"),
+        ("naive wall s", lambda r: f"{r['naive_wall_s']:.1f}"),
+        ("pipeline / naive", lambda r: f"{r['ratio_pipeline_to_naive']:.1f}"),
         ("dose records / s", lambda r: f"{r['dose_records_per_s']:,.0f}"),
         ("peak RSS MB (one process)", lambda r: f"{r['peak_rss_mb']:.0f}"),
         ("peak RSS MB (process tree)", lambda r: f"{r['peak_tree_rss_mb']:.0f}"),
         ("baseline peak RSS MB", lambda r: f"{r['baseline_peak_rss_mb']:.0f}"),
-        ("V60_1 % truth", lambda r: f"{r['truth_v60_dose1_pct']:.2f}"),
+        ("naive peak RSS MB", lambda r: f"{r['naive_peak_rss_mb']:.0f}"),
         ("V60_1 % baseline", lambda r: f"{r['baseline_figures']['v60_dose1_pct']:.2f}"),
+        *[
+            (f"{label} {source}", lambda r, key=key, source=source: _figure(r, source, key))
+            for label, key in FIGURES
+            for source in ("truth", "naive")
+        ],
+        ("naive files skipped", lambda r: f"{_skipped(r['naive_figures']['files'])}"),
+        ("naive rows skipped", lambda r: f"{sum(r['naive_figures']['rows_skipped'].values())}"),
         ("target s", lambda r: "-" if r["target_s"] is None else f"{r['target_s']:.0f}"),
     ]
     for label, cell in rows:
         print(f"{label:28}" + "".join(f"{cell(r):>14}" for r in results))
     if len({r["dose_records"] for r in results}) >= 2:
         xs = [r["dose_records"] / 1e6 for r in results]
-        for what in ("pipeline", "baseline"):
+        for what in ("pipeline", "baseline", "naive"):
             ys = [r[f"{what}_wall_s"] for r in results]
             slope = statistics.linear_regression(xs, ys).slope
             print(f"\n{what} slope: {slope:.1f} s per million dose records", end="")

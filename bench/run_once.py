@@ -1,9 +1,11 @@
 """One measured run in its own process, so that its peak RSS is its own.
 
 The pipeline is the township flow (a township file) or the county flow (a county file,
-townships in worker processes or on threads). Prints one JSON line: the top flow run's
-id and state, wall seconds, peak RSS in MB; for the baseline, its figures on the same raw
-files.
+townships in worker processes or on threads); the baseline is bare Polars + DuckDB
+(bench/baseline.py); naive is the single-process openpyxl/xlrd/csv script
+(bench/naive.py). Each imports only what it uses, so that the naive run's memory is not the
+baseline's libraries'. Prints one JSON line: the top flow run's id and state, wall seconds,
+peak RSS in MB; for the baseline and the naive script, their figures on the same raw files.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pathlib import Path
 
 import psutil
 
-from bench.baseline import baseline_county, baseline_coverage
 from epireport.config import load_config, load_county
 from epireport.settings import configure_prefect_environment
 
@@ -106,6 +107,21 @@ def run_pipeline(
     }
 
 
+def run_naive(flow: str, inbox: Path, config: Path) -> dict:
+    """The naive script's figures on the township's inbox, or on each township's of a county.
+    Imported here, on the clock, as the pipeline's flow is: a user waits for it too."""
+    from bench.naive import naive_county, naive_township, spellings
+
+    if flow == "county":
+        _, townships = load_county(config)
+        return naive_county(
+            (inbox / entry.inbox, township.cutoff(RUN_DATE), spellings(township))
+            for entry, _, township in townships
+        )
+    township = load_config(config)
+    return naive_township(inbox, township.cutoff(RUN_DATE), spellings(township))
+
+
 def _reap_forkserver() -> None:
     """Stop the reader pools' forkserver and wait for it, so that its peak and its
     (already reaped) workers' peaks enter RUSAGE_CHILDREN. Private API, bench only."""
@@ -121,12 +137,14 @@ def main() -> None:
     parser.add_argument("--inbox", type=Path, required=True)
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--what", choices=["pipeline", "baseline"], required=True)
+    parser.add_argument("--what", choices=["pipeline", "baseline", "naive"], required=True)
     parser.add_argument("--flow", choices=["township", "county"], default="township")
     parser.add_argument("--task-runner", choices=["processes", "threads"], default="processes")
     parser.add_argument("--reread", action="store_true", help="no stored load or cached check")
     args = parser.parse_args()
     configure_prefect_environment()
+    if args.what == "baseline":  # imported before the clock starts, as it always was
+        from bench.baseline import baseline_county, baseline_coverage
     tree = TreeRss()
     tree.start()
     started = time.perf_counter()
@@ -135,6 +153,8 @@ def main() -> None:
         result |= run_pipeline(
             args.flow, args.inbox, args.config, args.out, args.task_runner, args.reread
         )
+    elif args.what == "naive":
+        result["figures"] = run_naive(args.flow, args.inbox, args.config)
     elif args.flow == "county":
         _, townships = load_county(args.config)
         result["figures"] = baseline_county(

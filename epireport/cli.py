@@ -1,5 +1,6 @@
 """Command line: ``run`` builds a report, ``demo-data`` writes a demo inbox,
-``server`` starts the local Prefect UI, ``serve`` runs the report nightly."""
+``templates`` writes blank templates for the villages, ``server`` starts the local
+Prefect UI, ``serve`` runs the report nightly."""
 
 from __future__ import annotations
 
@@ -20,14 +21,19 @@ from epireport.config import (
     load_county,
     resolve_villages,
 )
-from epireport.nightly import DEFAULT_PORT, api_url, check_server, run_paths, serve
+from epireport.nightly import api_url, check_server, run_paths, serve
 from epireport.server import (
     ServerNotStarted,
     ensure_crash_detection,
     run_server,
     start_temporary_server,
 )
-from epireport.settings import PROJECT_ROOT, configure_prefect_environment
+from epireport.settings import (
+    PROJECT_ROOT,
+    configure_prefect_environment,
+    files_port,
+    ui_port,
+)
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
 REREAD_HELP = "read every file again even when inbox, config and code are unchanged"
@@ -47,9 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     debug.add_argument(
         "--debug", action="store_true", help="on an error, show the traceback and the run log's"
     )
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v", "--verbose", action="store_true", help="print the run log too (it is always kept "
+        "in OUT/logs/)",
+    )  # fmt: skip
 
     run = commands.add_parser(
-        "run", parents=[debug], help="build the report from an inbox of raw files"
+        "run", parents=[debug, verbose], help="build the report from an inbox of raw files"
     )
     run.add_argument("--inbox", type=Path, required=True, help="folder of raw village/clinic files")
     run.add_argument("--config", type=Path, required=True, help="township master-data YAML")
@@ -72,6 +83,30 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", type=Path, nargs="+", help="files or folders just received")
     check.add_argument("--config", type=Path, required=True, help="township master-data YAML")
     check.add_argument("--run-date", type=_date, default=None, help="as-of date (default: today)")
+
+    templates = commands.add_parser(
+        "templates", help="write blank Excel templates with validation, one per file kind"
+    )
+    templates.add_argument("outdir", type=Path, help="folder the templates are written to")
+    templates.add_argument("--config", type=Path, required=True, help="township master-data YAML")
+    templates.add_argument(
+        "--village",
+        action="append",
+        default=[],
+        metavar="VILLAGE",
+        help="a village's own templates, its name filled in, in OUTDIR/VILLAGE/ (repeatable)",
+    )
+    templates.add_argument(
+        "--all-villages", action="store_true", help="a set of its own for every village"
+    )
+    templates.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="a file kind, by name (roster) or label (人口花名册), repeatable; default: every "
+        "kind, or for a village the config's required_kinds",
+    )
 
     demo = commands.add_parser("demo-data", help="write a realistic demo inbox")
     demo.add_argument("outdir", type=Path)
@@ -105,8 +140,16 @@ def _parser() -> argparse.ArgumentParser:
     county.add_argument("--dask-address", default=None, help="an existing Dask scheduler")
     county.add_argument("--reread", action="store_true", help=REREAD_HELP)
 
-    server = commands.add_parser("server", help="start a local Prefect server and its UI")
-    server.add_argument("--port", type=int, default=DEFAULT_PORT, help="on 127.0.0.1")
+    server = commands.add_parser(
+        "server", help="start a local Prefect server and its UI, and serve the output folder"
+    )
+    server.add_argument("--port", type=int, default=None, help="the UI's, on 127.0.0.1")
+    server.add_argument(
+        "--files-port", type=int, default=None, help="the output folder's, on 127.0.0.1"
+    )
+    server.add_argument(
+        "--out", type=Path, default=Path("output"), help="the output folder the links open"
+    )
     return parser
 
 
@@ -219,20 +262,31 @@ class _WithoutTraceback(logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
-def _run_log_to_stdout(debug: bool) -> None:
-    """The run log goes to stdout, stderr keeps the one line of an error; no tracebacks
-    there either unless ``--debug``. Call after Prefect is imported (it sets up logging)."""
+def _run_log(log_file: Path, verbose: bool, debug: bool) -> None:
+    """The run log goes to ``log_file`` (and to stdout with ``--verbose``), so that the
+    console shows the outcome only; stderr keeps the one line of an error. No tracebacks
+    unless ``--debug``. Call after Prefect is imported (it sets up logging)."""
     from prefect.logging.configuration import setup_logging
     from prefect.logging.handlers import PrefectConsoleHandler
 
     setup_logging()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, PrefectConsoleHandler)]:
         root.removeHandler(handler)
-        plain = logging.StreamHandler(sys.stdout)
-        plain.setLevel(handler.level)
-        plain.setFormatter(handler.formatter if debug else _WithoutTraceback(handler.formatter))
-        root.addHandler(plain)
+        formatter = handler.formatter if debug else _WithoutTraceback(handler.formatter)
+        sinks: list[logging.Handler] = [logging.FileHandler(log_file, encoding="utf-8")]
+        if verbose:
+            sinks.append(logging.StreamHandler(sys.stdout))
+        for sink in sinks:
+            sink.setLevel(handler.level)
+            sink.setFormatter(formatter)
+            root.addHandler(sink)
+
+
+def run_log_path(out: Path, name: str) -> Path:
+    """One log file per run, beside the runs' folders."""
+    return out / "logs" / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}.log"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -250,7 +304,8 @@ def _run(args: argparse.Namespace) -> int:
     from transforms.quality import QualityGateFailed
     from transforms.quality_docs import QUALITY_PAGE, VERDICT_FILE
 
-    _run_log_to_stdout(args.debug)
+    log_file = run_log_path(args.out.resolve(), config.township.code)
+    _run_log(log_file, args.verbose, args.debug)
     try:
         report = township_report(
             inbox=args.inbox.resolve(),
@@ -262,6 +317,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     except (QualityGateFailed, NoUsableData) as e:
         _error(f"报告未生成：{e}")
+        _error(f"运行日志：{log_file}")
         return 3
     except RunLocked as e:
         _error(f"报告未生成：{e}")
@@ -269,6 +325,7 @@ def _run(args: argparse.Namespace) -> int:
     verdict = (report.parent / VERDICT_FILE).read_text(encoding="utf-8").strip()
     print(mask_text(f"报告：{report}"))
     print(mask_text(f"数据质量：{verdict}；详见 {report.parent / QUALITY_PAGE}"))
+    print(mask_text(f"运行日志：{log_file}"))
     return 0
 
 
@@ -283,7 +340,8 @@ def _county(args: argparse.Namespace) -> int:
     from flows.county_report import county_report
     from transforms.masking import mask_text
 
-    _run_log_to_stdout(args.debug)
+    log_file = run_log_path(args.out.resolve(), "county")
+    _run_log(log_file, True, args.debug)
     report = county_report(
         inbox=args.inbox.resolve(),
         config_path=args.config.resolve(),
@@ -311,6 +369,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if outcome.all_load else 1
 
 
+def _templates(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    from transforms.blank_templates import TemplatesNotWritten, resolve_kinds, write_templates
+    from transforms.vocabulary import TEMPLATE_TEXTS
+
+    if args.all_villages:
+        villages = [v.name for v in config.villages]
+    else:
+        villages = list(dict.fromkeys(resolve_villages(config, args.village, "--village")))
+    kinds = resolve_kinds(args.kind, config, for_village=bool(villages))
+    try:
+        written = write_templates(args.outdir, config, kinds, villages)
+    except TemplatesNotWritten as e:
+        raise UserError(str(e)) from e
+    for path in written:
+        print(TEMPLATE_TEXTS["written"].format(path=path))
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     inbox, out = run_paths(config, args.config, args.inbox, args.out)
@@ -319,6 +396,7 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ["PREFECT_API_URL"] = api_url()
     check_server(os.environ["PREFECT_API_URL"])
     ensure_crash_detection()
+    _run_log(run_log_path(out, "serve"), True, args.debug)
     serve(config, args.config, inbox, out)
     return 0
 
@@ -353,11 +431,12 @@ def _command(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "check":
         return _check(args)
+    if args.command == "templates":
+        return _templates(args)
     if args.command == "county":
         return _county(args)
     if args.command == "server":
-        run_server(args.port)
-        return 0
+        return run_server(args.port or ui_port(), args.files_port or files_port(), args.out)
     from epireport.demo import main_demo_data
 
     return main_demo_data(

@@ -165,12 +165,17 @@ class RunPaths(_Strict):
 
 
 class ReportOptions(_Strict):
-    """How the report is worded: paragraphs in the township's own words, the 口径说明 switch."""
+    """How the report is worded: paragraphs in the township's own words, the 口径说明 switch,
+    and where the data caveats (数据说明) go: the office's note beside the report, or also
+    the report's end."""
 
     paragraphs: dict[ParagraphName, str] = Field(
         default_factory=dict, description="replaces the template's wording of that paragraph"
     )
     method_note: bool = Field(True, description="end the report with the 口径说明")
+    data_notes_in_report: bool = Field(
+        False, description="also print the 数据说明 at the report's end (always in office_note.txt)"
+    )
 
     @field_validator("paragraphs")
     @classmethod

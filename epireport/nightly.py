@@ -4,25 +4,40 @@
 Prefect server and starts each scheduled (or manually triggered) run; ``prefect.yaml``
 at the project root describes the same flow for a work pool and a worker instead.
 Prefect reads a bare cron line in UTC, so the schedule always carries the config's
-time zone (default: 02:00 Asia/Shanghai).
+time zone (default: 02:00 Asia/Shanghai); the UI shows it in the browser's zone without
+naming it, so the deployment's description and run names state it in the office's time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
+import re
+import signal
+import sys
+import threading
+import time
 import urllib.error
 import urllib.request
+import zoneinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from epireport.config import ConfigError, TownshipConfig
+from epireport.config import ConfigError, Schedule, TownshipConfig
+from epireport.server import STOP_SIGNALS
+from epireport.settings import local_api_url
+from transforms.vocabulary import NIGHTLY_TEXTS, ZONE_LABELS
 
 if TYPE_CHECKING:
-    from prefect.schedules import Schedule
+    from prefect.runner import Runner
+    from prefect.schedules import Schedule as PrefectSchedule
 
-# Where ``epireport server`` (and ``make ui``) listens; serve uses it when PREFECT_API_URL is unset.
-DEFAULT_PORT = 4200
-DEFAULT_API_URL = f"http://127.0.0.1:{DEFAULT_PORT}/api"
+# After SIGTERM or SIGINT, serve ends within 10 s whatever the server does: the runner gets
+# this long to stop, the process this long to exit.
+RUNNER_STOP_SECONDS = 4.0
+EXIT_WITHIN_SECONDS = 8.0
+_DAILY = re.compile(r"(?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \* \* \*")
 
 
 def deployment_name(config: TownshipConfig) -> str:
@@ -50,15 +65,47 @@ def run_paths(
     return inbox.resolve(), out.resolve()
 
 
-def nightly_schedule(config: TownshipConfig) -> Schedule:
+def nightly_schedule(config: TownshipConfig) -> PrefectSchedule:
     """The config's cron line in its time zone (a bare ``cron=`` would be read in UTC)."""
     from prefect.schedules import Cron
 
     return Cron(config.schedule.cron, timezone=config.schedule.timezone)
 
 
+def zone_label(zone: str) -> str:
+    """``北京时间`` for Asia/Shanghai; any other zone by its IANA name."""
+    return ZONE_LABELS.get(zone, zone)
+
+
+def schedule_text(schedule: Schedule) -> str:
+    """The schedule as the office says it: ``每天 02:00（北京时间）``; a cron line that is not
+    one time a day is quoted as it stands, with its zone."""
+    zone = zone_label(schedule.timezone)
+    daily = _DAILY.fullmatch(schedule.cron)
+    if daily and int(daily["hour"]) < 24 and int(daily["minute"]) < 60:
+        time_of_day = f"{int(daily['hour']):02d}:{int(daily['minute']):02d}"
+        return NIGHTLY_TEXTS["daily"].format(time=time_of_day, zone=zone)
+    return NIGHTLY_TEXTS["cron"].format(cron=schedule.cron, zone=zone)
+
+
+def run_name(name: str, cutoff: dt.date, zone: str, started: dt.datetime) -> str:
+    """A flow run's name: who, which cut-off and when it started, in the township's time
+    zone, named (``白沙镇，截至2022-12-20，2026-12-03 02:00:07（北京时间）开始``)."""
+    local = started.astimezone(zoneinfo.ZoneInfo(zone))
+    return NIGHTLY_TEXTS["run_name"].format(
+        name=name, cutoff=cutoff.isoformat(), start=f"{local:%Y-%m-%d %H:%M:%S}",
+        zone=zone_label(zone),
+    )  # fmt: skip
+
+
+def deployment_description(config: TownshipConfig, inbox: Path) -> str:
+    return NIGHTLY_TEXTS["description"].format(
+        township=config.township.name, when=schedule_text(config.schedule), inbox=inbox
+    )
+
+
 def api_url() -> str:
-    return os.environ.get("PREFECT_API_URL") or DEFAULT_API_URL
+    return os.environ.get("PREFECT_API_URL") or local_api_url()
 
 
 def check_server(url: str) -> None:
@@ -75,20 +122,88 @@ def check_server(url: str) -> None:
         )
 
 
+class _RunnerThread(threading.Thread):
+    """The runner's event loop, off the main thread: signals stay with the main thread
+    (Prefect's runner would take SIGTERM, and asyncio swallows a first SIGINT)."""
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__(name="epireport-runner", daemon=True)
+        self.runner = runner
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self.runner.start())
+        except BaseException as e:  # handed to the main thread, which raises it
+            self.error = e
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _exit_now() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _stop(runner: Runner, thread: _RunnerThread) -> None:
+    """Stop the runner (in-flight runs cancelled, the schedule paused) within seconds; if the
+    server does not answer meanwhile, end the process without waiting for it."""
+    _say(NIGHTLY_TEXTS["stopping"])
+    # Whatever an exit handler waits for, the process ends in time.
+    watchdog = threading.Timer(EXIT_WITHIN_SECONDS, _exit_now)
+    watchdog.daemon = True
+    watchdog.start()
+    deadline = time.monotonic() + RUNNER_STOP_SECONDS
+    while not runner.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)  # still registering: astop needs a started runner
+    if runner.started:
+        runner.execute_in_background(runner.astop)
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if thread.is_alive():
+        _say(NIGHTLY_TEXTS["server_gone"])
+        _exit_now()
+    _say(NIGHTLY_TEXTS["stopped"])
+
+
 def serve(config: TownshipConfig, config_path: Path, inbox: Path, out: Path) -> None:
-    """Register the deployment and run its flow runs until interrupted (one at a time)."""
+    """Register the deployment and run its flow runs (one at a time) until SIGTERM or SIGINT,
+    from a terminal or a service manager; then stop within 10 s, also with the server gone."""
     os.environ["PREFECT_API_URL"] = api_url()
     check_server(os.environ["PREFECT_API_URL"])
+    from prefect.runner import Runner
+
     from flows.township_report import township_report
 
-    township_report.serve(
-        name=deployment_name(config),
+    name = deployment_name(config)
+    runner = Runner(name=name, limit=1)
+    runner.add_flow(
+        township_report,
+        name=name,
         parameters={
             "inbox": str(inbox),
             "config_path": str(config_path.resolve()),
             "out": str(out),
         },
         schedules=[nightly_schedule(config)],
-        description=f"{config.township.name}: nightly report from {inbox}",
-        limit=1,
+        description=deployment_description(config, inbox),
     )
+    stop = threading.Event()
+
+    def request_stop(*_: Any) -> None:
+        stop.set()
+
+    for number in STOP_SIGNALS:
+        signal.signal(number, request_stop)
+    thread = _RunnerThread(runner)
+    thread.start()
+    when = schedule_text(config.schedule)
+    _say(NIGHTLY_TEXTS["serving"].format(deployment=f"{township_report.name}/{name}", when=when))
+    while thread.is_alive() and not stop.wait(0.5):
+        pass
+    if thread.error is not None:
+        raise thread.error
+    if stop.is_set():
+        _stop(runner, thread)

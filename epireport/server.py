@@ -1,7 +1,8 @@
-"""``epireport server`` / ``make ui``: a local Prefect server and its UI, for this project only;
-and the temporary server of one ``epireport run``, which ends with the run.
+"""``epireport server`` / ``make ui``: a local Prefect server and its UI, with the read-only
+file server of the output folder beside it, for this project only; and the temporary server
+of one ``epireport run``, which ends with the run, unless ``make ui``'s server is up.
 
-Both listen on 127.0.0.1 only and keep their database under ``PREFECT_HOME`` (the project's
+All listen on 127.0.0.1 only and keep their database under ``PREFECT_HOME`` (the project's
 ``.prefect/`` unless set); they run with analytics and the UI's promotional links off, so
 nothing leaves the machine.
 """
@@ -11,20 +12,29 @@ from __future__ import annotations
 import atexit
 import ctypes
 import datetime as dt
+import errno
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO
 
-from epireport.settings import configure_prefect_environment
+from epireport.config import ConfigError
+from epireport.fileserver import record_served_folder, start_file_server
+from epireport.settings import HOST, configure_prefect_environment, local_api_url
+from transforms.vocabulary import SERVER_TEXTS
 
-HOST = "127.0.0.1"
+# Signals that stop ``epireport server`` and ``epireport serve``, from a terminal or not.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# The Prefect server gets this long to stop after SIGTERM, then it is killed.
+SERVER_STOP_SECONDS = 8
 
 
 def server_command(port: int) -> list[str]:
@@ -33,18 +43,47 @@ def server_command(port: int) -> list[str]:
     return [str(prefect), "server", "start", "--host", HOST, "--port", str(port)]
 
 
-def run_server(port: int) -> NoReturn:
-    """Replace this process by the server, so that Ctrl-C and signals reach it directly."""
+def run_server(port: int, files_port: int, out: Path) -> int:
+    """The Prefect server and UI on ``port``, the output folder ``out`` on ``files_port``,
+    until SIGTERM or SIGINT (Ctrl-C) or the Prefect server's end; both stop together.
+
+    The Prefect server runs in a session of its own, so Ctrl-C reaches this process only,
+    which stops it; it ends with this process in any case (``_end_with_parent``).
+    """
     configure_prefect_environment()
     # The UI finds its API through these settings, not through the command's --port.
     os.environ["PREFECT_SERVER_API_HOST"] = HOST
     os.environ["PREFECT_SERVER_API_PORT"] = str(port)
-    command = server_command(port)
-    print(
-        f"Prefect UI: http://{HOST}:{port}  (data in {os.environ['PREFECT_HOME']}; Ctrl-C stops)",
-        flush=True,
-    )
-    os.execv(command[0], command)
+    root = out.resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        files = start_file_server(root, files_port)
+    except OSError as e:
+        if e.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigError(SERVER_TEXTS["port_taken"].format(host=HOST, port=files_port)) from e
+    url = f"http://{HOST}:{files.server_address[1]}"
+    stop = threading.Event()
+    for number in STOP_SIGNALS:
+        signal.signal(number, lambda *_: stop.set())
+    process = subprocess.Popen(
+        server_command(port), stdin=subprocess.DEVNULL, start_new_session=True,
+        preexec_fn=_end_with_parent(os.getpid()),
+    )  # fmt: skip
+    home = os.environ["PREFECT_HOME"]
+    print(SERVER_TEXTS["ui"].format(host=HOST, port=port, home=home), flush=True)
+    print(SERVER_TEXTS["files"].format(url=url, root=root), flush=True)
+    print(SERVER_TEXTS["stop"], flush=True)
+    api_url, recorded = f"http://{HOST}:{port}/api", False
+    try:
+        while process.poll() is None and not stop.wait(0.5):
+            if not recorded and healthy(api_url):
+                recorded = record_served_folder(api_url, url, root)
+    finally:
+        _stop(process, SERVER_STOP_SECONDS)
+        files.shutdown()
+        files.server_close()
+    return 0 if stop.is_set() else process.returncode
 
 
 # Linux prctl option: the signal the kernel sends a process when its parent ends.
@@ -106,24 +145,48 @@ def _start(log: IO[bytes]) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"http://{HOST}:{port}/api"
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], within: float = 10) -> None:
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=within)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
 
 
-def start_temporary_server(attempts: int = 3) -> str | None:
-    """Start a Prefect API for this run when ``PREFECT_API_URL`` names none; returns its URL.
+def server_home(api_url: str) -> Path | None:
+    """The Prefect home a server keeps its data in, as it states it; None if it does not."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/admin/settings", timeout=5) as response:
+            home = json.load(response).get("home")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return Path(home).resolve() if isinstance(home, str) else None
 
-    Call before Prefect is imported: the URL is read from the environment on import. The
-    server stops at exit, after Prefect's own exit handlers have sent the last logs and
-    events (registered earlier, it runs later), and with this process in any case.
+
+def running_local_server() -> str | None:
+    """The API of the server ``make ui`` started (on the configured port) when it is up and
+    keeps its data in this Prefect home; a server of another home (the user's, seen from a
+    test with a home of its own) is left alone."""
+    api_url = local_api_url()
+    if healthy(api_url) and server_home(api_url) == Path(os.environ["PREFECT_HOME"]).resolve():
+        return api_url
+    return None
+
+
+def start_temporary_server(attempts: int = 3) -> str | None:
+    """Give this run a Prefect API when ``PREFECT_API_URL`` names none: the running local
+    server of this Prefect home if there is one, else a temporary one; returns its URL.
+
+    Call before Prefect is imported: the URL is read from the environment on import. A
+    temporary server stops at exit, after Prefect's own exit handlers have sent the last
+    logs and events (registered earlier, it runs later), and with this process in any case.
     """
     if os.environ.get("PREFECT_API_URL"):
         return None
+    if running := running_local_server():
+        os.environ["PREFECT_API_URL"] = running
+        return running
     timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
     home = Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,14 @@ PREFECT_DEFAULTS: dict[str, str] = {
     # (epireport/server.py, ensure_crash_detection), not left Running.
     "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
 }
+# The local servers (epireport/server.py): the Prefect UI and API, and the read-only file
+# server of the output folder that the artifacts' links open. Loopback only; `make ui` and
+# `make report` set both ports from UI_PORT and FILES_PORT.
+HOST = "127.0.0.1"
+UI_PORT_ENV = "EPIREPORT_UI_PORT"
+UI_PORT_DEFAULT = 4200
+FILES_PORT_ENV = "EPIREPORT_FILES_PORT"
+FILES_PORT_DEFAULT = 4201
 # How long a run waits for another run to leave its output folder (flows/run_lock.py).
 RUN_LOCK_WAIT_ENV = "EPIREPORT_RUN_LOCK_WAIT_SECONDS"
 RUN_LOCK_WAIT_DEFAULT_SECONDS = 600.0
@@ -74,6 +82,34 @@ def configure_prefect_environment(home: Path | None = None) -> None:
     for name, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     os.environ.setdefault("PREFECT_HOME", str(home or Path.cwd() / ".prefect"))
+
+
+def _port(env: str, default: int) -> int:
+    text = os.environ.get(env)
+    if not text:
+        return default
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"{env}: not a port number (1-65535): {text!r}")
+    return int(text)
+
+
+def ui_port() -> int:
+    """Where `epireport server` puts the Prefect UI and API, and where a run looks for it."""
+    return _port(UI_PORT_ENV, UI_PORT_DEFAULT)
+
+
+def files_port() -> int:
+    """Where `epireport server` serves the output folder."""
+    return _port(FILES_PORT_ENV, FILES_PORT_DEFAULT)
+
+
+def local_api_url() -> str:
+    """The API of the local Prefect server that `epireport server` (`make ui`) starts."""
+    return f"http://{HOST}:{ui_port()}/api"
+
+
+def files_url() -> str:
+    return f"http://{HOST}:{files_port()}"
 
 
 def run_lock_wait_seconds() -> float:

@@ -21,10 +21,12 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from epireport.config import load_county
+from epireport.nightly import run_name
 from epireport.settings import project_resources
 from flows.township_report import township_report
 from transforms.county import render_rollup, rollup, township_figures
 from transforms.publish import frame_to_csv, publish_run
+from transforms.vocabulary import NIGHTLY_TEXTS
 
 TaskRunnerName = Literal["processes", "threads", "dask"]
 # Townships at once on one machine: one per core of the machine this is built for.
@@ -104,8 +106,15 @@ def county_report(
     ``reread`` reads every township's inbox again even where nothing changed."""
     county, townships = load_county(config_path)
     runner = _task_runner(task_runner, dask_address)
+    first = townships[0][2]
 
-    @flow(name="county-report", flow_run_name=f"{county.county.code}-county", task_runner=runner)
+    def flow_run_name() -> str:
+        """The county, the cut-off and the start time, as a township run's name says them."""
+        label = NIGHTLY_TEXTS["county_name"].format(county=county.county.name)
+        cutoff = first.cutoff(run_date or dt.date.today())
+        return run_name(label, cutoff, first.schedule.timezone, dt.datetime.now(dt.UTC))
+
+    @flow(name="county-report", flow_run_name=flow_run_name, task_runner=runner)
     def run() -> Path:
         with _api_for_worker_processes():
             futures = {

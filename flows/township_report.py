@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
@@ -14,11 +15,13 @@ from prefect.runtime import flow_run
 
 from epireport.config import TownshipConfig, check_run_date, load_config, resolve_villages
 from epireport.faults import fault_point
+from epireport.nightly import run_name
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
 from transforms.completeness import build_submissions, require_usable_data
 from transforms.discover import InboxFile, discover_files
+from transforms.feedback import Recipients, feedback_workbooks
 from transforms.ingest import (
     FileRead,
     IngestLedger,
@@ -36,7 +39,7 @@ from transforms.ingest_cache import (
 )
 from transforms.isolation import IsolatedReader
 from transforms.load import load_into_duckdb
-from transforms.masking import Lexicon, mask_label, mask_listing, mask_text, township_lexicon
+from transforms.masking import Lexicon, mask_listing, mask_text, township_lexicon
 from transforms.metrics import ComputedMetrics, MetricParams, compute_metrics
 from transforms.normalize import NormalizeContext
 from transforms.outputs import build_outputs
@@ -95,19 +98,14 @@ def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
 def read_inbox(files: list[InboxFile], ctx: NormalizeContext, limits: Limits) -> list[FileRead]:
     """Every file in reader worker processes (a reader that aborts costs one refused file,
     and they enforce the time limit); the frames stay in memory, never persisted."""
-    logger = get_run_logger()
-    lexicon = township_lexicon(ctx.villages)
     with IsolatedReader(workers=READER_WORKERS, memory_bytes=limits.reader_memory_bytes) as reader:
         reads = reader.read_all(
             files, ctx, limits.max_file_bytes, limits.max_expanded_bytes, limits.shape
         )
-    for read in reads:
-        for line in read.lines():
-            logger.info(
-                "read %s: %s, %d rows", mask_label(line.file.relative_path, lexicon),
-                line.refusal_code or line.kind, sum(t.rows.height for t in line.tables),
-            )  # fmt: skip
-    logger.info("read: %d files", len(reads))
+    get_run_logger().info(
+        "read: %d files in %d reader processes (each file's outcome: normalize)",
+        len(reads), READER_WORKERS,
+    )  # fmt: skip
     return reads
 
 
@@ -151,13 +149,14 @@ def load(
 @task(name="build-submissions")
 def submissions(
     db_path: Path, resources: Resources, config: TownshipConfig, deadline: dt.date
-) -> None:
+) -> pl.DataFrame:
     table = build_submissions(db_path, resources.models_dir, config, config.period.start, deadline)
     get_run_logger().info(
         "submissions: %d of %d required files received, %d late",
         table["received"].sum(), table.height, (~table["on_time"]).sum(),
     )  # fmt: skip
     require_usable_data(table)
+    return table
 
 
 def _log_checks(stage: str, verdict: QualityVerdict) -> None:
@@ -256,10 +255,13 @@ def quality_docs(
 @task(name="render-and-publish")
 def render_and_publish(
     context: ReportContext, ingest: IngestLedger, resources: Resources, out: Path,
-    quality_pages: dict[str, str], lexicon: Lexicon,
+    quality_pages: dict[str, str], lexicon: Lexicon, sent: pl.DataFrame, recipients: Recipients,
 ) -> Path:  # fmt: skip
     previous = read_previous_metrics(out, context.cutoff_date)
     files = build_outputs(context, ingest, resources, previous, lexicon) | quality_pages
+    files |= feedback_workbooks(
+        ingest, sent, recipients, lexicon, context.township_name, context.cutoff_date
+    )
     fault_point("render")
     run_dir = publish_run(out, context.cutoff_date.isoformat(), files)
     get_run_logger().info("render: report written to %s", mask_text(str(run_dir / "report.txt")))
@@ -277,13 +279,17 @@ READER_WORKERS = 2
 
 
 def _flow_run_name() -> str:
-    """Township and cut-off date, so that the UI's run list says what ran."""
+    """Township, cut-off date and start time in the township's zone, so that the UI's run
+    list tells the runs of one day apart."""
     from prefect.runtime import flow_run as current
 
     parameters = current.parameters
     config = load_config(Path(parameters["config_path"]))
-    run_date = parameters.get("run_date") or dt.date.today()
-    return f"{config.township.code}-{config.cutoff(dt.date.fromisoformat(str(run_date)))}"
+    run_date = dt.date.fromisoformat(str(parameters.get("run_date") or dt.date.today()))
+    return run_name(
+        config.township.name, config.cutoff(run_date), config.schedule.timezone,
+        dt.datetime.now(dt.UTC),
+    )  # fmt: skip
 
 
 @flow(name="township-report", flow_run_name=_flow_run_name, log_prints=True)
@@ -330,7 +336,7 @@ def township_report(
         ingest = normalize(read_inbox(files, ctx, Limits.of(config)), ctx)
         load(ingest, db_path, resources, ctx, inputs)
         ledger = ingest.ledger
-    submissions(db_path, resources, config, config.deadline(run_date))
+    sent = submissions(db_path, resources, config, config.deadline(run_date))
     stored_verdict = check_stored.with_options(refresh_cache=reread)(
         db_path, resources, params, inputs
     )
@@ -347,7 +353,8 @@ def township_report(
     )
     context = ReportContext.from_config(config, computed.metrics, run_date)
     lexicon = township_lexicon(ctx.villages)
-    report = render_and_publish(context, ledger, resources, out, pages, lexicon)
+    recipients = Recipients.of(config, run_date)
+    report = render_and_publish(context, ledger, resources, out, pages, lexicon, sent, recipients)
     get_run_logger().info(
         "quality: %s; read them in %s",
         verdict.summary(),
@@ -357,10 +364,9 @@ def township_report(
         config.township.code,
         config.township.name,
         report,
-        computed,
         ledger,
         verdict,
         lexicon,
-        ctx.villages.names,
+        {**ctx.villages.names, **{c.code: c.name for c in config.clinics}},
     )
     return report

@@ -100,7 +100,15 @@ FULL = ReportMetrics(
         implemented_pct=Decimal("92.10"),
         within_24h_rows=3377,
         within_24h_pct=Decimal("95.99"),
-        by_result=counts(已落实=3240, 外出未返=190, 查无此人=55, 重复推送=33),
+        by_result=tuple(
+            CountByLabel(code=code, label=label, count=count)
+            for code, label, count in (
+                ("implemented", "已落实", 3240),
+                ("away_not_returned", "外出未返", 190),
+                ("not_found", "查无此人", 55),
+                ("duplicate_push", "重复推送", 33),
+            )
+        ),
         by_measure=counts(居家健康监测=2050, 集中隔离=96, 核酸检测=1124, 无需管控=248),
         sources=SOURCES,
     ),

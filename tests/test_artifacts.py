@@ -10,9 +10,11 @@ import polars as pl
 from flows.artifacts import (
     ARTIFACT_KINDS,
     artifact_key,
+    element_labels,
+    figure_rows,
     files_markdown,
     ingest_rows,
-    metrics_rows,
+    output_links,
     quality_markdown,
     report_markdown,
 )
@@ -42,16 +44,31 @@ def test_report_markdown_keeps_every_line_of_the_text_as_a_paragraph() -> None:
     assert md.endswith("标题\n\n一、主要工作情况\n\n接种7663剂次,接种率91.32%。")
 
 
-def test_metrics_rows_flatten_sections_and_skip_missing_ones() -> None:
-    sections = {
-        "vaccination": {"p60": 8391, "v60_dose1_pct": "91.32", "by_village": [{"code": "01"}]},
-        "grid": None,
-    }
-    assert metrics_rows(sections) == [
-        {"section": "vaccination", "metric": "p60", "value": 8391},
-        {"section": "vaccination", "metric": "v60_dose1_pct", "value": "91.32"},
-        {"section": "vaccination", "metric": "by_village[0].code", "value": "01"},
+def test_figure_rows_name_each_figure_and_its_elements_in_chinese() -> None:
+    def figure(key: str, name: str, text: str) -> dict:
+        return {
+            "key": key, "name": name, "text": text, "definition": "口径", "source_files": 2,
+            "source_rows": 30,
+        }  # fmt: skip
+
+    figures = [
+        figure("vaccination.v60_dose1_pct", "60岁以上第一针接种率", "91.32%"),
+        figure("vaccination.by_village[03].v60_dose1", "各村第一针接种人数", "412人"),
+        figure("deployment.meetings_by_type[party_committee].count", "各类会议次数", "2次"),
+        figure("reserves.items[wsy.oximeters].value", "物资现有量", "20个"),
     ]
+    labels = element_labels({"03": "石门村", "wsy": "白沙镇卫生院"})
+    rows = figure_rows(figures, labels)
+    assert [r["指标"] for r in rows] == [
+        "60岁以上第一针接种率",
+        "各村第一针接种人数（石门村）",
+        "各类会议次数（党委会）",
+        "物资现有量（白沙镇卫生院指夹式血氧仪）",
+    ]
+    assert rows[0] == {
+        "指标": "60岁以上第一针接种率", "数值": "91.32%", "口径": "口径", "来源文件": 2,
+        "来源行数": 30,
+    }  # fmt: skip
 
 
 def test_ingest_rows_speak_chinese_and_leave_out_hashes_and_ids() -> None:
@@ -108,8 +125,48 @@ def test_quality_markdown_shows_the_verdict_and_marks_each_check() -> None:
     assert not re.search(r"[\u2600-\u27bf\U0001f300-\U0001faff]", md), "a symbol or emoji"
 
 
-def test_files_markdown_links_each_output_file(tmp_path: Path) -> None:
-    run_dir = tmp_path / "2022-12-20"
-    md = files_markdown(run_dir, ["metrics.json", "report.txt"])
-    assert f"- [report.txt]({(run_dir / 'report.txt').as_uri()})" in md
-    assert md.startswith("输出文件夹：`2022-12-20`")
+RUN_URL = "http://127.0.0.1:4201/2022-12-20/"
+NAMES = ["metrics.json", "feedback/石门村.xlsx", "report.txt", "quality/index.html", "x.csv"]
+
+
+def test_output_links_put_the_report_first_and_link_each_file_through_the_file_server() -> None:
+    links = output_links(RUN_URL, NAMES)
+    assert [(link.name, link.label) for link in links] == [
+        ("report.txt", "报告（文本）"),
+        ("quality/index.html", "数据质量页面"),
+        ("metrics.json", "报告数据（JSON）"),
+        ("feedback/石门村.xlsx", "石门村报送情况反馈表"),
+        ("x.csv", "x.csv"),  # a file nobody labelled keeps its name
+    ]
+    assert links[1].url == "http://127.0.0.1:4201/2022-12-20/quality/index.html"
+    # the village's name percent-encoded, UTF-8: 石 E7 9F B3, 门 E9 97 A8, 村 E6 9D 91
+    assert links[3].url == RUN_URL + "feedback/%E7%9F%B3%E9%97%A8%E6%9D%91.xlsx"
+    assert all(link.url is None for link in output_links(None, NAMES))
+
+
+def test_files_markdown_links_each_output_file_and_says_what_the_links_open() -> None:
+    run_dir = Path("/srv/epireport/output/2022-12-20")
+    md = files_markdown(run_dir, output_links(RUN_URL, NAMES))
+    assert md.startswith("输出文件夹：`/srv/epireport/output/2022-12-20`\n\n")
+    assert "打开的是截至2022-12-20的已发布文件" in md
+    assert f"| [report.txt]({RUN_URL}report.txt) | 报告（文本） |" in md
+    assert "file://" not in md
+    unserved = files_markdown(run_dir, output_links(None, NAMES))
+    assert "| report.txt | 报告（文本） |" in unserved and "](" not in unserved
+    assert "不在本机文件服务" in unserved
+
+
+def test_report_markdown_opens_with_the_links_then_the_report() -> None:
+    md = report_markdown(
+        "标题\n一、主要工作情况", "白沙镇", "2022-12-20", output_links(RUN_URL, NAMES)
+    )
+    paragraphs = md.split("\n\n")
+    assert paragraphs[0] == "# 白沙镇疫情防控专项工作报告（截至2022-12-20）"
+    assert paragraphs[1] == (
+        f"本次运行的文件：[报告（文本）]({RUN_URL}report.txt)、"
+        f"[数据质量页面]({RUN_URL}quality/index.html)、[报告数据（JSON）]({RUN_URL}metrics.json)、"
+        f"[x.csv]({RUN_URL}x.csv)"
+    )
+    feedback = RUN_URL + "feedback/%E7%9F%B3%E9%97%A8%E6%9D%91.xlsx"
+    assert paragraphs[2] == f"各单位报送情况反馈表：[石门村]({feedback})"
+    assert paragraphs[3:] == ["标题", "一、主要工作情况"]

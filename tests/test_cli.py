@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,31 @@ def test_bad_date_argument_is_refused(tmp_path, capsys) -> None:
         main(["run", "--inbox", ".", "--config", str(DEMO_CONFIG), "--out", "o", "--run-date", "x"])
     assert exit_.value.code != 0
     assert "not a date" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # `epireport run` in a subprocess, reporting to the session's test server
+def test_a_run_prints_the_outcome_and_keeps_its_log_in_a_file(tmp_path, prefect_harness) -> None:
+    """A clerk reads three lines: where the report is, the verdict, where the log is."""
+    from pipeline import GOLDEN, golden_inbox
+    from prefect.settings import PREFECT_API_URL
+
+    inbox = golden_inbox("small_township", tmp_path / "inbox")
+    out = tmp_path / "output"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    env["QINGSHI_TEST_PERSON_KEY"] = "a test key of thirty-two characters"
+    command = [
+        sys.executable, "-m", "epireport.cli", "run", "--inbox", str(inbox),
+        "--config", str(GOLDEN / "small_township" / "township.yaml"), "--out", str(out),
+        "--run-date", "2022-12-20",
+    ]  # fmt: skip
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) <= 5, lines
+    assert lines[0] == f"报告：{out / '2022-12-20' / 'report.txt'}"
+    assert lines[1].startswith("数据质量：") and "项检查" in lines[1]
+    log_file = Path(lines[2].removeprefix("运行日志："))
+    assert log_file.parent == out / "logs" and log_file.name.startswith("qingshi-")
+    log = log_file.read_text(encoding="utf-8")
+    assert "Beginning flow run" in log and "normalize:" in log
+    assert "Beginning flow run" not in done.stdout + done.stderr

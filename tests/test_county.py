@@ -101,8 +101,8 @@ def test_the_command_runs_every_township_against_one_temporary_prefect_server(
     county run never sees."""
     assert county_run.home.joinpath(SERVER_LOG).is_file()  # the run's own server started
     assert "Starting temporary server" not in county_run.log  # and no worker started Prefect's
-    assert "Flow run 'baisha-2022-12-20'" in county_run.log
-    assert "Flow run 'qingshi-2022-12-20'" in county_run.log
+    assert "Flow run '白沙镇，截至2022-12-20，" in county_run.log
+    assert "Flow run '青石镇，截至2022-12-20，" in county_run.log
 
 
 @pytest.mark.parametrize("task_runner", ["dask", "threads"])

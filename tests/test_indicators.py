@@ -38,6 +38,8 @@ PREVIOUS = PreviousReport(
         ("activity", 42000, "条次", "42000条次"),
         ("rate", Decimal("91.32"), "%", "91.32%"),
         ("rate", Decimal("100"), "%", "100.00%"),
+        ("target", Decimal("90.00"), "%", "90%"),
+        ("target", Decimal("92.50"), "%", "92.5%"),
         ("change", -25, "剂次", "25剂次"),
         ("points", Decimal("-0.305"), "个百分点", "0.31个百分点"),
         ("points", Decimal("1.25"), "个百分点", "1.25个百分点"),

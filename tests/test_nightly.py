@@ -1,4 +1,5 @@
-"""The nightly deployment's schedule, paths and server command, without a server."""
+"""The nightly deployment's schedule, how it and its runs are named, its paths, the server
+command, the ports and the sample systemd units, without a server."""
 
 from __future__ import annotations
 
@@ -12,10 +13,18 @@ import pytest
 import yaml
 from conftest import DEMO_CONFIG
 
-from epireport.config import ConfigError, TownshipConfig, load_config
-from epireport.nightly import deployment_name, nightly_schedule, run_paths
+from epireport.cli import _parser
+from epireport.config import ConfigError, Schedule, TownshipConfig, load_config
+from epireport.nightly import (
+    deployment_description,
+    deployment_name,
+    nightly_schedule,
+    run_name,
+    run_paths,
+    schedule_text,
+)
 from epireport.server import server_command
-from epireport.settings import PROJECT_ROOT
+from epireport.settings import PROJECT_ROOT, files_url, local_api_url
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -113,3 +122,89 @@ def test_server_listens_on_loopback_only() -> None:
     command = server_command(4321)
     assert command[1:] == ["server", "start", "--host", "127.0.0.1", "--port", "4321"]
     assert Path(command[0]).name == "prefect"
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone", "text"),
+    [
+        ("0 2 * * *", "Asia/Shanghai", "每天 02:00（北京时间）"),
+        ("30 23 * * *", "Asia/Shanghai", "每天 23:30（北京时间）"),
+        ("5 7 * * *", "Europe/Berlin", "每天 07:05（Europe/Berlin）"),
+        ("30 23 * * 1-5", "UTC", "按 cron 行“30 23 * * 1-5”（UTC）"),
+        ("0 */6 * * *", "Asia/Shanghai", "按 cron 行“0 */6 * * *”（北京时间）"),
+    ],
+)
+def test_the_schedule_is_said_in_the_offices_time(cron: str, zone: str, text: str) -> None:
+    assert schedule_text(Schedule(cron=cron, timezone=zone)) == text
+
+
+def test_the_served_deployment_states_its_schedule_in_beijing_time(
+    demo_config: TownshipConfig,
+) -> None:
+    text = deployment_description(demo_config, Path("/srv/epireport/data/demo-inbox"))
+    assert text == (
+        "白沙镇疫情防控专项工作报告，每晚运行：每天 02:00（北京时间）。"
+        "收件箱：/srv/epireport/data/demo-inbox"
+    )
+
+
+def test_the_pool_deployment_states_its_schedule_in_beijing_time() -> None:
+    project = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    [deployment] = project["deployments"]
+    [schedule] = deployment["schedules"]
+    assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "Asia/Shanghai")
+    assert "每天 02:00（北京时间）" in deployment["description"]
+
+
+def test_a_run_is_named_by_township_cutoff_and_start_in_the_townships_zone() -> None:
+    started = dt.datetime(2026, 12, 2, 18, 0, 7, tzinfo=dt.UTC)  # 02:00:07 next day in Shanghai
+    name = run_name("白沙镇", dt.date(2022, 12, 20), "Asia/Shanghai", started)
+    assert name == "白沙镇，截至2022-12-20，2026-12-03 02:00:07（北京时间）开始"
+    later = run_name("白沙镇", dt.date(2022, 12, 20), "Asia/Shanghai", started + dt.timedelta(1))
+    assert later != name  # two runs of one cut-off are told apart
+    assert run_name("X", dt.date(2022, 12, 20), "UTC", started).endswith("18:00:07（UTC）开始")
+
+
+def test_ports_come_from_the_environment_with_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EPIREPORT_UI_PORT", raising=False)
+    monkeypatch.delenv("EPIREPORT_FILES_PORT", raising=False)
+    assert (local_api_url(), files_url()) == ("http://127.0.0.1:4200/api", "http://127.0.0.1:4201")
+    monkeypatch.setenv("EPIREPORT_UI_PORT", "4300")
+    monkeypatch.setenv("EPIREPORT_FILES_PORT", "4301")
+    assert (local_api_url(), files_url()) == ("http://127.0.0.1:4300/api", "http://127.0.0.1:4301")
+    for bad in ("http", "0", "70000", "-1"):
+        monkeypatch.setenv("EPIREPORT_FILES_PORT", bad)
+        with pytest.raises(ConfigError, match="EPIREPORT_FILES_PORT"):
+            files_url()
+
+
+def unit(name: str) -> dict[str, list[str]]:
+    """A systemd unit's ``Key=value`` lines by key (keys may repeat), sections merged."""
+    found: dict[str, list[str]] = {}
+    for line in (PROJECT_ROOT / "docs" / name).read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_the_sample_systemd_units_start_serve_after_its_server_and_stop_it_by_sigterm() -> None:
+    nightly, server = unit("epireport-nightly.service"), unit("epireport-server.service")
+    assert nightly["Requires"] == nightly["After"] == ["epireport-server.service"]
+    for service in (nightly, server):
+        assert service["KillSignal"] == ["SIGTERM"]
+        assert int(service["TimeoutStopSec"][0]) > 10  # serve and server end within 10 s
+    serve_args = _parser().parse_args(nightly["ExecStart"][0].split()[1:])
+    server_args = _parser().parse_args(server["ExecStart"][0].split()[1:])
+    assert (serve_args.command, server_args.command) == ("serve", "server")
+    api = dict(v.split("=", 1) for v in nightly["Environment"])["PREFECT_API_URL"]
+    assert api == f"http://127.0.0.1:{server_args.port}/api"
+    homes = [
+        dict(v.split("=", 1) for v in u["Environment"])["PREFECT_HOME"] for u in (nightly, server)
+    ]
+    assert homes[0] == homes[1]
+    # serve writes where the server serves: the config's paths.out, relative to its folder
+    config = load_config(DEMO_CONFIG)
+    assert config.paths is not None
+    config_dir = Path(serve_args.config).parent
+    assert (config_dir / config.paths.out).resolve() == server_args.out.resolve()

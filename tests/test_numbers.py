@@ -16,6 +16,7 @@ from transforms.numbers import (
     exact_count,
     percentage_points,
     rate_pct,
+    target_pct,
 )
 
 
@@ -99,6 +100,33 @@ def test_exact_count_refuses_a_float() -> None:
 )
 def test_rate_pct(x: float | Decimal, text: str) -> None:
     assert rate_pct(x) == text
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (Decimal("90.00"), "90%"),
+        (Decimal("90"), "90%"),
+        (90, "90%"),
+        (Decimal("92.50"), "92.5%"),
+        (Decimal("85.25"), "85.25%"),
+        (Decimal("100.00"), "100%"),
+        (Decimal("0.00"), "0%"),
+        (Decimal("0.05"), "0.05%"),
+    ],
+)
+def test_target_pct(x: float | Decimal, text: str) -> None:
+    """A target is written as it was set: no trailing zeros, no exponent."""
+    assert target_pct(x) == text
+
+
+@given(st.decimals(min_value=0, max_value=100, places=2))
+def test_target_pct_keeps_the_value_and_drops_only_trailing_zeros(x: Decimal) -> None:
+    text = target_pct(x)
+    number = text.removesuffix("%")
+    assert Decimal(number) == x
+    assert "E" not in number and not (number.endswith("0") and "." in number)
+    assert not number.endswith(".")
 
 
 @pytest.mark.parametrize(

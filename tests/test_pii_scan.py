@@ -1,7 +1,8 @@
 """No personal data out: scan everything a run produced for IDs, phones and names.
 
 Two runs are scanned. The session's demo run: every file in the output folder (report
-txt/md, the docx's text, metrics.json, CSVs, the quality page), the DuckDB file's bytes,
+txt/md, the docx's text, metrics.json, CSVs, the quality page, the text of every feedback
+workbook), the DuckDB file's bytes,
 every log record the run emitted, the run's Prefect artifacts read back through the
 client, and the task results Prefect persists (the checks' verdicts, and the exceptions of
 failed checks: never a frame). And a planted run: the demo inbox plus files that hold full
@@ -78,10 +79,10 @@ def file_texts(out: Path) -> dict[str, str]:
     texts = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         name = path.relative_to(out).as_posix()
-        if path.suffix == ".docx":
-            with zipfile.ZipFile(path) as docx:
+        if path.suffix in (".docx", ".xlsx"):  # zipped XML: its text, every part
+            with zipfile.ZipFile(path) as book:
                 texts[name] = "".join(
-                    docx.read(n).decode("utf-8") for n in docx.namelist() if n.endswith(".xml")
+                    book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml")
                 )
         elif path.suffix == ".png":
             continue
@@ -115,8 +116,12 @@ def test_no_id_phone_name_or_key_anywhere(demo_run, ctx) -> None:
     assert sum("QualityVerdict" in t for t in results.values()) >= 2  # the two checks' verdicts
     assert not [n for n, t in results.items() if "polars" in t or "pandas" in t], "a frame"
     scanned |= results
-    for produced in ("report.txt", "report.md", "report.docx", "metrics.json", "index.html"):
+    produced_files = ("report.txt", "report.md", "report.docx", "office_note.txt", "metrics.json")
+    for produced in (*produced_files, "index.html"):
         assert any(n.endswith(produced) for n in scanned), produced
+    assert any(
+        n.endswith("/feedback/石门村.xlsx") and "身份证号码" in t for n, t in scanned.items()
+    )
     assert any(n.endswith(".csv") for n in scanned)
     for label, text in scanned.items():
         assert not FULL_ID.search(text), f"full ID number in {label}"
@@ -219,8 +224,11 @@ def test_planted_personal_data_is_found_in_no_output_log_database_or_console(
     )
     console = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
     assert done.returncode == 3, console[-2000:]
-    assert "planted/某某（" in console and "报告未生成" in console
+    assert "报告未生成" in console and "运行日志：" in console
     assert "未能识别" in console and "“某某（" in console  # the gate names masked values
+    (cli_log,) = (tmp_path / "cli-output" / "logs").iterdir()
+    cli_log_text = cli_log.read_text(encoding="utf-8")
+    assert "planted/某某（" in cli_log_text  # the run's own log file, masked too
 
     artifacts = asyncio.run(artifact_texts(state.state_details.flow_run_id))
     assert len(artifacts) == 6
@@ -232,10 +240,15 @@ def test_planted_personal_data_is_found_in_no_output_log_database_or_console(
         **{f"artifact {i}": _unescaped(t) for i, t in enumerate(artifacts)},
         "flow log": log,
         "console of epireport run": console,
+        "log file of epireport run": cli_log_text,
         "Prefect database": database,
     }
     for name in ("ingest_summary.csv", "refused_rows.csv", "baisha.duckdb"):
         assert any(label.endswith(name) for label in scanned), name
+    # The planted rows are refused, and listed masked in the feedback of the village or of the
+    # files no village or clinic is named in.
+    feedback = {n: t for n, t in scanned.items() if "/feedback/" in n and n.endswith(".xlsx")}
+    assert any("石门村.xlsx" in n for n in feedback) and "某某（" in "".join(feedback.values())
     # Prefect's own block catalogue in its database holds example phone numbers (Twilio's
     # 18001234567), so there only the planted values are searched for.
     assert_nothing_found(planted, scanned, planted_only=frozenset({"Prefect database"}))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from report_fixtures import (
     FULL,
     GOLDEN,
@@ -27,10 +29,12 @@ from epireport.config import load_config
 from epireport.settings import project_resources
 from tools.seed_overlap import template_prose
 from transforms.indicators import load_registry
-from transforms.render import build_environment, render_report
+from transforms.quality import CheckResult, QualityVerdict, quality_note
+from transforms.render import build_environment, render_office_note, render_report
 from transforms.report_model import (
     Completeness,
     Deployment,
+    Document,
     PreviousReport,
     QualityNote,
     ReportContext,
@@ -92,7 +96,8 @@ def test_full_report_has_no_gaps_none_or_half_width_punctuation():
     assert "【待补充" not in text
     assert "None" not in text
     assert "附：数据说明" not in text  # no quality warnings given
-    assert not re.search(r"[,;:()]", text.replace("(社区)", ""))
+    assert not re.search(r"[,;:()]", text)
+    assert "主数据" not in text  # the office's word for the township file, not the congress's
 
 
 def test_documents_are_listed_in_date_order_with_their_own_brackets_once():
@@ -115,12 +120,10 @@ def test_villages_below_target_are_named_with_their_rates():
     vaccination = VACCINATION.model_copy(update={"village_coverage": villages})
     text = _render(_with(vaccination=vaccination))
     problems = _between(text, *PROBLEMS)
-    assert (
-        "仍有2个村（社区）60岁以上人群第一针覆盖率低于90.00%的目标：石门村88.10%、桃源村87.65%"
-        in (problems)
-    )
+    named = "仍有2个村（社区）60岁以上人群第一针覆盖率低于90%的目标：石门村88.10%、桃源村87.65%"
+    assert named in problems
     assert "青山村" not in problems
-    assert "重点督促石门村、桃源村加快进度" in text
+    assert "重点督促石门村、桃源村加快进度，尽快达到90%的覆盖目标" in text
 
 
 def test_missing_submissions_and_shortfalls_are_named_with_their_figures():
@@ -142,7 +145,7 @@ def test_missing_submissions_and_shortfalls_are_named_with_their_figures():
     problems = _between(text, *PROBLEMS)
     assert "柳塘村未报送人口花名册、宣传工作台账；金田村、双井村未报送网格化管理台账，" in problems
     assert "共3个村（社区）、4份台账未按时报送" in problems
-    assert "青山村卫生室指夹式血氧仪现有3个，低于储备定额10个" in problems
+    assert "青山村卫生室指夹式血氧仪现有3个，低于10个的储备定额" in problems
     plan = text[text.index(PROBLEMS[1]) :]
     assert "现有床位40张、退烧药1020盒" in plan
     assert "对青山村卫生室指夹式血氧仪等低于储备定额的物资" in plan
@@ -152,12 +155,84 @@ def test_missing_submissions_and_shortfalls_are_named_with_their_figures():
 def test_nothing_wrong_is_said_so_and_no_problem_is_invented():
     text = _render()
     problems = _between(text, *PROBLEMS)
-    for claim in ("低于90.00%", "未报送", "，低于储备定额", "【待补充"):
+    for claim in ("低于90%", "未报送", "，低于", "【待补充"):
         assert claim not in problems
-    assert "各村（社区）60岁以上人群第一针覆盖率均已达到90.00%的目标" in problems
+    assert "各村（社区）60岁以上人群第一针覆盖率均已达到90%的目标" in problems
     assert "应报的基础台账均已按时报送" in problems
     assert "各医疗机构现有物资均不低于储备定额" in problems
     assert "重点督促" not in text
+
+
+def test_the_leadership_is_the_county_and_the_townships_own_party_committee():
+    lines = _render().splitlines()
+    closing = next(line for line in lines if line.startswith("各位代表，守护好"))
+    for line in (lines[3], closing):
+        assert "在云溪县委、县政府和镇党委的坚强领导下" in line
+    no_county = context().model_copy(update={"county": ""})
+    text = render_report(no_county, TEMPLATES, REGISTRY)
+    assert "在上级党委、政府和镇党委的坚强领导下" in text
+    township = render_report(
+        context().model_copy(update={"township_name": "青石乡", "county": ""}), TEMPLATES, REGISTRY
+    )
+    assert "在上级党委、政府和乡党委的坚强领导下" in township
+    street = render_report(
+        context().model_copy(update={"township_name": "城关街道"}), TEMPLATES, REGISTRY
+    )
+    assert "在云溪县委、县政府和街道党工委的坚强领导下" in street
+
+
+def test_a_target_is_written_as_it_was_set():
+    villages = (coverage("01", "石门村", "92.40"), coverage("02", "青山村", "95.00"))
+    vaccination = VACCINATION.model_copy(update={"village_coverage": villages})
+    ctx = context(_with(vaccination=vaccination))
+    text = render_report(
+        ctx.model_copy(update={"coverage_target_pct": Decimal("92.50")}), TEMPLATES, REGISTRY
+    )
+    assert "仍有1个村（社区）60岁以上人群第一针覆盖率低于92.5%的目标：石门村92.40%" in text
+    assert "尽快达到92.5%的覆盖目标" in text
+    assert "92.50%" not in text
+
+
+def test_figures_given_once_are_not_repeated():
+    text = _render()
+    verification = _between(text, "二是闭环开展大数据核查", "三是推行网格化管理")
+    assert verification.count("3240条") == 1
+    assert "其余推送中，外出未返190条、查无此人55条、重复推送33条。" in verification
+    # (五) counts the same party members and volunteers as (二)一是: it says so, once.
+    same = FULL.demonstration.model_copy(update={"party_members": 836, "volunteers": 1420})
+    text = _render(_with(demonstration=same))
+    assert text.count("836名") == 1 and text.count("1420名") == 1
+    assert "前述党员、志愿者均投身创建工作" in text
+    # Fewer of them in the villages taking part: both figures stand.
+    text = _render()
+    assert "共动员党员836名、志愿者1420名" in text
+    assert "参与创建的党员310名、志愿者655名" in text
+
+
+def test_the_demonstration_heading_names_what_the_text_is_about():
+    section = _between(_render(), "（五）", "二、存在的问题")
+    heading, body = section.splitlines()[:2]
+    assert "示范村（社区）" in heading and "示范村（社区）" in body
+    assert "无疫村" not in section
+
+
+def test_titles_typed_with_half_width_punctuation_print_full_width():
+    typed = Document(
+        title="白沙镇推进党建引领群防群控示范村(社区)创建工作方案",
+        doc_number="白发(2022)15号",
+        issued_on=dt.date(2022, 5, 12),
+    )
+    deployment = FULL.deployment.model_copy(update={"documents": (typed,)})
+    text = _render(_with(deployment=deployment))
+    assert "《白沙镇推进党建引领群防群控示范村（社区）创建工作方案》（白发（2022）15号）" in text
+
+
+@given(st.text(alphabet="示范村社区方案(),;:（）《》 ", min_size=1, max_size=30))
+def test_no_title_brings_half_width_punctuation_into_the_report(title: str):
+    if not title.strip().removeprefix("《").removesuffix("》"):
+        return  # a title of brackets only is refused (min_length), not printed
+    typed = Document(title=title, doc_number=title, issued_on=dt.date(2022, 5, 12))
+    assert not re.search(r"[,;:()]", typed.title + (typed.doc_number or ""))
 
 
 def test_empty_ledgers_are_said_so():
@@ -171,15 +246,57 @@ def test_empty_ledgers_are_said_so():
     assert "未接收到上级推送的核查信息" in text
 
 
-def test_quality_warnings_are_appended():
-    warnings = (
-        "2个村(社区)的花名册存在重复人员,已按一人计。",
-        "3条接种记录日期晚于截止日,未计入。",
-    )
-    text = _render(_with(quality=QualityNote(warnings=warnings)))
-    appendix = text[text.index("附：数据说明") :]
-    assert f"（1）{warnings[0]}" in appendix
-    assert f"（2）{warnings[1]}" in appendix
+WARNINGS = (
+    "2个村（社区）的花名册存在重复人员，已按一人计。",
+    "3条接种记录日期晚于截止日，未计入。",
+)
+
+
+def test_quality_warnings_go_to_the_office_note_not_the_congress():
+    ctx = context(_with(quality=QualityNote(warnings=WARNINGS)))
+    text = render_report(ctx, TEMPLATES, REGISTRY)
+    assert "附：数据说明" not in text
+    assert all(w not in text for w in WARNINGS)
+    lines = render_office_note(ctx, TEMPLATES).splitlines()
+    assert lines[0] == "白沙镇疫情防控专项工作报告数据说明"
+    assert lines[1] == "（供白沙镇人民政府办公室核对，不在大会上宣读）"
+    assert "报告数据截至2022年12月20日" in lines[2]
+    assert f"（1）{WARNINGS[0]}" in lines
+    assert f"（2）{WARNINGS[1]}" in lines
+    assert any("未印入报告" in line and "report.data_notes_in_report" in line for line in lines)
+
+
+def test_the_township_may_print_the_warnings_in_the_report_too():
+    ctx = context(_with(quality=QualityNote(warnings=WARNINGS)), data_notes_in_report=True)
+    text = render_report(ctx, TEMPLATES, REGISTRY)
+    appendix = _between(text, "附：数据说明", "附：口径说明")
+    assert appendix.splitlines()[1:] == [f"（1）{WARNINGS[0]}", f"（2）{WARNINGS[1]}"]
+    note = render_office_note(ctx, TEMPLATES)
+    assert f"（1）{WARNINGS[0]}" in note
+    assert "同时印在报告末尾" in note
+
+
+def test_the_age_band_warning_counts_age_bands_not_villages():
+    """The check fails one row per village and age band: 17 rows are 17 age bands."""
+    failed = CheckResult(
+        suite="age_band_population", table="check_age_band_population",
+        expectation="expect_column_pair_values_a_to_be_greater_than_b", column="population",
+        severity="warning", success=False, unexpected_count=17, element_count=120, error=None,
+        note="age_band_vaccinated_above_population",
+    )  # fmt: skip
+    note = quality_note(QualityVerdict(results=(failed,)))
+    (sentence,) = note.warnings
+    assert "有17个年龄组的第一针接种人数多于花名册在册人数" in sentence
+    assert "17个村" not in sentence
+    office = render_office_note(context(_with(quality=note)), TEMPLATES)
+    assert f"（1）{sentence}" in office.splitlines()
+
+
+def test_the_office_note_says_so_when_there_is_nothing_to_check():
+    note = render_office_note(context(), TEMPLATES)
+    assert "本次未发现需要说明的数据问题。" in note
+    assert "（1）" not in note
+    assert not re.search(r"[,;()]", note)
 
 
 def test_the_method_note_comes_from_the_registry_and_can_be_switched_off():
@@ -225,6 +342,19 @@ def test_context_from_the_demo_township_file():
     assert context.coverage_target_pct == Decimal("90.00")
     assert context.area == "镇"
     assert context.method_note is True
+    assert context.data_notes_in_report is False
+
+
+def test_the_switch_in_the_township_file_prints_the_data_notes(tmp_path: Path):
+    source = (ROOT / "config" / "demo-township.yaml").read_text(encoding="utf-8")
+    assert "  data_notes_in_report: false\n" in source
+    path = tmp_path / "township.yaml"
+    path.write_text(source.replace("data_notes_in_report: false", "data_notes_in_report: true"))
+    config = load_config(path)
+    metrics = _with(quality=QualityNote(warnings=WARNINGS))
+    context = ReportContext.from_config(config, metrics, run_date=dt.date(2023, 1, 5))
+    assert context.data_notes_in_report is True
+    assert "附：数据说明" in render_report(context, TEMPLATES, REGISTRY)
 
 
 def test_a_misspelt_field_fails_loudly(tmp_path: Path):
@@ -262,10 +392,12 @@ def test_the_report_is_made_of_section_includes(tmp_path: Path):
     for name in names:
         path = tmp_path / name
         path.write_text(f"<<{name}>>{path.read_text(encoding='utf-8')}<</{name}>>", "utf-8")
-    # FULL has no quality warning, and 附：数据说明 is only written when there is one.
-    metrics = _with(quality=QualityNote(warnings=("1个村(社区)的花名册存在重复人员,已按一人计。",)))
-    marked = render_report(context(metrics), tmp_path, REGISTRY)
-    assert re.sub(r"<</?[^<>]+>>", "", marked) == _render(metrics)  # the marks change nothing
+    # FULL has no quality warning, and 附：数据说明 is only written when there is one and the
+    # township prints them in the report.
+    metrics = _with(quality=QualityNote(warnings=("1个村（社区）的花名册存在重复人员。",)))
+    marked = render_report(context(metrics, data_notes_in_report=True), tmp_path, REGISTRY)
+    unmarked = re.sub(r"<</?[^<>]+>>", "", marked)
+    assert unmarked == _render(metrics, data_notes_in_report=True)  # the marks change nothing
     for name in names:
         found = re.search(rf"<<{re.escape(name)}>>(.*?)<</{re.escape(name)}>>", marked, re.DOTALL)
         assert found, f"{name} is not included by the report template"

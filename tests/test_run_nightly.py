@@ -2,9 +2,10 @@
 
 The section's shell blocks run in a copy of the project (so that ``data/``, ``output/``
 and ``.prefect/`` stay in a temporary folder), from a shell without any Prefect
-setting of this test session, with one change: port 4200 becomes a free port. A block
-whose last command runs until stopped (the server, ``serve``, the worker) runs in the
-background; every process is stopped at the end, also when a test fails.
+setting of this test session, with one change: ports 4200 (the UI) and 4201 (the output
+files) become free ports. A block whose last command runs until stopped (the server,
+``serve``, the worker) runs in the background; every process is stopped at the end, also
+when a test fails.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 import uuid
 import zoneinfo
 from collections.abc import Iterator
@@ -80,6 +83,7 @@ class Shell:
 
     cwd: Path
     port: int
+    files_port: int
     logs: Path
 
     def __post_init__(self) -> None:
@@ -88,14 +92,19 @@ class Shell:
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("PREFECT_", "GX_", "EPIREPORT_")) and k != "DO_NOT_TRACK"
-        } | {"UI_PORT": str(self.port)}
+        } | {"UI_PORT": str(self.port), "FILES_PORT": str(self.files_port)}
 
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
+    @property
+    def files(self) -> str:
+        return f"http://127.0.0.1:{self.files_port}"
+
     def _script(self, block: str) -> str:
-        return "set -e\n" + block.replace("4200", str(self.port))
+        block = block.replace("4200", str(self.port)).replace("4201", str(self.files_port))
+        return "set -e\n" + block
 
     def run(self, block: str, name: str) -> str:
         result = subprocess.run(
@@ -228,7 +237,7 @@ def nightly(tmp_path_factory, demo_inbox) -> Iterator[tuple[Shell, dict[str, obj
     logs.mkdir()
     copy_project(project)
     shutil.copytree(demo_inbox[0], project / "data" / "demo-inbox")
-    shell = Shell(project, free_port(), logs)
+    shell = Shell(project, free_port(), free_port(), logs)
     blocks = readme_blocks()
     assert len(blocks) == 5, "the test knows five blocks: server, serve, run, worker, run"
     assert [any(cmd in b.strip().splitlines()[-1] for cmd in LONG_RUNNING) for b in blocks] == [
@@ -264,7 +273,8 @@ def test_served_run_completes_and_publishes_the_report(nightly) -> None:
     assert len(ingest) == 78 and {"已入库", "未能读取"} <= {f["状态"] for f in ingest}
     assert "石门村" in {f["村（社区）"] for f in ingest}  # villages by name, not code
     assert "关键检查全部通过" in artifacts["quality-baisha"].data
-    assert "report.txt](file://" in artifacts["files-baisha"].data
+    assert f"[report.txt]({shell.files}/2022-12-20/report.txt)" in artifacts["files-baisha"].data
+    assert "file://" not in artifacts["files-baisha"].data + report
     for key, artifact in artifacts.items():
         text = artifact.data if isinstance(artifact.data, str) else json.dumps(artifact.data)
         assert not FULL_ID.search(text) and not PHONE.search(text), key
@@ -274,6 +284,7 @@ def test_next_scheduled_run_is_0200_in_shanghai(nightly) -> None:
     shell, state = nightly
     [schedule] = state["served"].schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 2 * * *", "Asia/Shanghai")
+    assert "每天 02:00（北京时间）" in state["served"].description  # whatever the browser's zone
     start = wait_for(
         "the scheduler to plan the next run",
         lambda: next_scheduled_start(shell.api, state["served"].id),
@@ -303,29 +314,91 @@ def test_served_run_log_is_clean(nightly) -> None:
         assert stage in log, stage
 
 
-def test_ui_shows_the_run_completed(nightly, tmp_path) -> None:
+def browser(tmp_path: Path) -> list[str]:
     assert CHROMIUM.exists(), "Debian's chromium is needed (make test installs it)"
-    shell, state = nightly
-    run = state["run"]
-    url = f"http://127.0.0.1:{shell.port}/runs/flow-run/{run.id}"
-    browser = [
+    return [
         str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run", f"--user-data-dir={tmp_path / 'chromium'}",
         "--window-size=1440,1000", "--virtual-time-budget=15000",
     ]  # fmt: skip
-    screenshot = tmp_path / "flow-run.png"
-    dom = subprocess.run(
-        [*browser, "--dump-dom", url], capture_output=True, text=True, timeout=90, check=True
-    ).stdout
-    subprocess.run(
-        [*browser, f"--screenshot={screenshot}", url], capture_output=True, timeout=90, check=True
-    )
+
+
+def dump_dom(url: str, tmp_path: Path) -> str:
+    """The page as headless Chromium has it once its scripts ran."""
+    return subprocess.run(
+        [*browser(tmp_path), "--dump-dom", url], capture_output=True, text=True, timeout=90,
+        check=True,
+    ).stdout  # fmt: skip
+
+
+def page_text(dom: str) -> str:
     text = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style).*?</\1>", "", dom)))
-    words = " ".join(text.split())
+    return " ".join(text.split())
+
+
+def test_ui_shows_the_run_completed(nightly, tmp_path) -> None:
+    shell, state = nightly
+    run = state["run"]
+    url = f"http://127.0.0.1:{shell.port}/runs/flow-run/{run.id}"
+    screenshot = tmp_path / "flow-run.png"
+    words = page_text(dump_dom(url, tmp_path))
+    subprocess.run(
+        [*browser(tmp_path), f"--screenshot={screenshot}", url],
+        capture_output=True, timeout=90, check=True,
+    )  # fmt: skip
+    assert run.name.startswith("白沙镇，截至2022-12-20，") and run.name.endswith("（北京时间）开始")
     assert run.name in words and "township-report" in words, words[:2000]
-    assert re.search(rf"{run.name} Completed", words), words[:2000]
+    assert re.search(rf"{re.escape(run.name)} Completed", words), words[:2000]
     assert screenshot.stat().st_size > 10_000
+
+
+# Content types the file server must send, written out here, not taken from its code.
+TEXT_TYPES = {
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json; charset=utf-8",
+}
+
+
+def test_artifacts_and_every_linked_file_open_through_the_file_server(nightly, tmp_path) -> None:
+    """The run's artifacts in the UI carry links to each file of its published folder (the
+    report's at its top); each opens from the file server with the file's own bytes."""
+    shell, state = nightly
+    artifacts = artifacts_of(shell.api, state["run"].id)
+    published = shell.cwd / "output" / "2022-12-20"
+    names = {p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file()}
+    assert {"report.txt", "report.docx", "quality/index.html", "refused_rows.csv"} <= names
+    expected = {f"{shell.files}/2022-12-20/{urllib.parse.quote(n)}" for n in names}
+
+    def page(key: str) -> str:
+        url = f"http://127.0.0.1:{shell.port}/artifacts/artifact/{artifacts[key].id}"
+        return dump_dom(url, tmp_path)
+
+    link = re.compile(rf'href="({re.escape(shell.files)}/[^"]+)"')
+    report_page, files_page = page("report-baisha"), page("files-baisha")
+    assert set(link.findall(files_page)) == expected
+    assert set(link.findall(report_page)) == expected
+    report_words = page_text(report_page)
+    assert report_words.index("本次运行的文件") < report_words.index(GOLDEN[0])  # links on top
+    for url in sorted(expected):
+        name = urllib.parse.unquote(url.split("/2022-12-20/", 1)[1])
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert response.status == 200, url
+            assert response.read() == (published / name).read_bytes(), url
+            suffix = Path(name).suffix
+            if suffix in TEXT_TYPES:
+                assert response.headers["Content-Type"] == TEXT_TYPES[suffix], url
+    # As the browser shows them: the Chinese text read as UTF-8.
+    shown = page_text(dump_dom(f"{shell.files}/2022-12-20/report.txt", tmp_path))
+    assert [g for g in GOLDEN if g not in shown] == [] and "人民代表大会" in shown
+    quality = page_text(dump_dom(f"{shell.files}/2022-12-20/quality/index.html", tmp_path))
+    assert "关键检查全部通过" in quality
+    # The ingest table reads in Chinese: its headings and the villages by name.
+    ingest = page_text(page("ingest-baisha"))
+    assert all(h in ingest for h in ("文件", "台账", "村（社区）", "状态", "已入库", "石门村"))
 
 
 def test_worker_runs_the_prefect_yaml_deployment(nightly) -> None:

@@ -18,10 +18,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from transforms.metrics import METRIC_FAMILIES
-from transforms.numbers import activity_count, exact_count, rate_pct, round_pct
+from transforms.numbers import activity_count, exact_count, rate_pct, round_pct, target_pct
 from transforms.report_model import ReportContext, ReportMetrics, Sources
 
-Style = Literal["exact", "activity", "rate", "change", "points"]
+Style = Literal["exact", "activity", "rate", "target", "change", "points"]
 ELEMENTS = "[]."
 
 
@@ -78,9 +78,12 @@ def load_registry(path: Path, metrics_dir: Path) -> Registry:
 
 
 def format_figure(style: Style, value: int | Decimal, unit: str) -> str:
-    """A value as the report writes it, unit included: 7663剂次, 20万余次, 91.32%, 1.25个百分点."""
+    """A value as the report writes it, unit included: 7663剂次, 20万余次, 91.32%, 90%,
+    1.25个百分点."""
     if style == "rate":
         return rate_pct(value)
+    if style == "target":
+        return target_pct(value)
     if style == "activity":
         return f"{activity_count(int(value))}{unit}"
     if style == "points":

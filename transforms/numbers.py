@@ -51,6 +51,11 @@ def rate_pct(x: float | Decimal) -> str:
     return f"{round_pct(x)}%"
 
 
+def target_pct(x: float | Decimal) -> str:
+    """Write a target as people set it: 90%, 92.5%; a measured rate keeps two decimals."""
+    return f"{round_pct(x).normalize():f}%"
+
+
 def percentage_points(diff: float | Decimal) -> str:
     """Describe a rate's change: 提高1.25个百分点, 下降0.50个百分点, or 持平 if it rounds to 0."""
     rounded = round_pct(diff)

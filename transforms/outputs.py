@@ -1,8 +1,9 @@
 """Stage 6: every file a run publishes, built in memory from the report context.
 
 report.txt is rendered once from the template; report.md and report.docx are built
-from its lines plus the per-village appendix and the coverage chart; metrics.json lists
-every figure with its definition, SQL file and sources. Nothing here writes a file:
+from its lines plus the per-village appendix and the coverage chart; office_note.txt holds
+the data caveats for the office; metrics.json lists every figure with its definition, SQL
+file and sources. Nothing here writes a file:
 ``publish.publish_run`` puts the result in place.
 """
 
@@ -25,7 +26,7 @@ from transforms.indicators import Registry, figure_record, load_registry, report
 from transforms.ingest import IngestLedger
 from transforms.masking import Lexicon, mask_listing
 from transforms.publish import frame_to_csv, metrics_json
-from transforms.render import render_report
+from transforms.render import OFFICE_NOTE_FILE, render_office_note, render_report
 from transforms.report_model import PreviousReport, ReportContext
 from transforms.unknown_values import unknown_values_listing
 
@@ -83,12 +84,18 @@ def build_outputs(
     blocks = report_blocks(text)
     appendix = appendix_rows(context)
     chart = render_coverage_chart(
-        context.metrics.vaccination.village_coverage, context.coverage_target_pct
+        context.metrics.vaccination.village_coverage,
+        context.coverage_target_pct,
+        context.township_name,
+        context.cutoff_date,
     )
     return {
         "report.txt": text,
         "report.md": render_markdown(blocks, appendix, CHART_FILE),
-        "report.docx": render_docx(blocks, appendix, chart),
+        "report.docx": render_docx(
+            blocks, appendix, chart, context.government_name, context.generated_at
+        ),
+        OFFICE_NOTE_FILE: render_office_note(context, resources.templates_dir),
         CHART_FILE: chart,
         "metrics.json": metrics_json(metrics_document(context, registry)),
         "ingest_summary.csv": frame_to_csv(mask_listing(ingest.files.drop("sha256"), lexicon)),

@@ -1,4 +1,4 @@
-"""Render the report text from a ReportContext."""
+"""Render the report text, and the office's note beside it, from a ReportContext."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from transforms.numbers import (
 from transforms.report_model import ReportContext
 
 REPORT_TEMPLATE = "report.txt.j2"
+OFFICE_NOTE_TEMPLATE = "office_note.txt.j2"
+OFFICE_NOTE_FILE = "office_note.txt"
 
 
 def build_environment(template_dir: Path, html: bool = False) -> jinja2.Environment:
@@ -56,3 +58,10 @@ def render_report(context: ReportContext, template_dir: Path, registry: Registry
         fig=functools.partial(figure_text, context, registry),
         notes=method_notes(context, registry),
     )
+
+
+def render_office_note(context: ReportContext, template_dir: Path) -> str:
+    """The data caveats (数据说明) for the office, beside the report: the congress hears the
+    report, the office checks these before it goes out."""
+    template = build_environment(template_dir).get_template(OFFICE_NOTE_TEMPLATE)
+    return template.render(ctx=context)

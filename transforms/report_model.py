@@ -44,16 +44,24 @@ class CountByLabel(_Section):
         return self.code
 
 
+# Half-width punctuation a clerk types in a title -> the full-width marks the report prints.
+FULL_WIDTH_PUNCTUATION = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；"})
+
+
+def _full_width(text: str) -> str:
+    return text.translate(FULL_WIDTH_PUNCTUATION)
+
+
 def _without_brackets(title: str) -> str:
     # Clerks type titles with or without 《》; the report adds its own.
-    return title.strip().removeprefix("《").removesuffix("》")
+    return _full_width(title.strip().removeprefix("《").removesuffix("》"))
 
 
 class Document(_Section):
-    """A document the township issued."""
+    """A document the township issued, its title and number as the report prints them."""
 
     title: Annotated[str, AfterValidator(_without_brackets), Field(min_length=1)]
-    doc_number: str | None = None
+    doc_number: Annotated[str, AfterValidator(_full_width)] | None = None
     issued_on: dt.date
 
 
@@ -79,6 +87,10 @@ class PartyBuilding(_Section):
     sources: Sources
 
 
+# The verification result whose rows are ``implemented_rows``.
+IMPLEMENTED_RESULT = "implemented"
+
+
 class Verification(_Section):
     """(二) 二是: big-data verification; one pushed row is one push."""
 
@@ -91,6 +103,11 @@ class Verification(_Section):
     by_result: tuple[CountByLabel, ...]
     by_measure: tuple[CountByLabel, ...]
     sources: Sources
+
+    @property
+    def other_results(self) -> tuple[CountByLabel, ...]:
+        """The results besides 已落实, which the text has already given with its rate."""
+        return tuple(r for r in self.by_result if r.code != IMPLEMENTED_RESULT)
 
 
 class Grid(_Section):
@@ -333,7 +350,10 @@ class ReportContext(_Section):
     metrics: ReportMetrics
     paragraphs: dict[ParagraphName, str] = Field(default_factory=dict)
     method_note: bool = True
+    data_notes_in_report: bool = False
     previous: PreviousReport | None = None
+    # When the report was made: the docx's creation time.
+    generated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now().astimezone())
 
     @classmethod
     def from_config(
@@ -353,6 +373,7 @@ class ReportContext(_Section):
             metrics=metrics,
             paragraphs=config.report.paragraphs,
             method_note=config.report.method_note,
+            data_notes_in_report=config.report.data_notes_in_report,
         )
 
     @property

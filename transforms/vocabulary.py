@@ -106,7 +106,11 @@ FOOTER_SIGNATURES: tuple[str, ...] = (
 FOOTER_MARKERS: tuple[str, ...] = (*FOOTER_TOTALS, *FOOTER_SIGNATURES)
 # Sheet names of instruction pages: they only name why a sheet without a header was skipped;
 # a sheet is skipped for having no recognisable header, never for its name.
-INSTRUCTION_SHEETS: tuple[str, ...] = ("说明", "填表说明", "填报说明", "使用说明")
+# Our own templates' hidden sheet of dropdown lists (transforms/blank_templates.py) is one.
+TEMPLATE_LISTS_SHEET = "下拉选项"
+INSTRUCTION_SHEETS: tuple[str, ...] = (
+    "说明", "填表说明", "填报说明", "使用说明", TEMPLATE_LISTS_SHEET,
+)  # fmt: skip
 # Title-row words that introduce the submitting unit.
 UNIT_MARKERS: tuple[str, ...] = ("填报单位", "单位名称", "报送单位")
 VILLAGE_SUFFIXES: tuple[str, ...] = (
@@ -155,34 +159,34 @@ REASON_TEXTS: dict[str, str] = {
         "如确需替换，请将此前文件移出收件箱"
     ),
     "id_missing": "身份证号码为空",
-    "id_excel_float": "身份证号码被 Excel 转成了科学计数法(如 4.30102195E+17),后几位已丢失",
+    "id_excel_float": "身份证号码被 Excel 转成了科学计数法（如 4.30102195E+17），后几位已丢失",
     "id_bad_format": "身份证号码位数或字符不正确",
     "id_bad_birth_date": "身份证号码中的出生日期不存在",
     "id_bad_check_digit": "身份证号码校验位错误",
     "date_missing": "日期为空",
     "date_unparseable": "日期无法识别",
-    "date_impossible": "日期不存在(如 2 月 30 日)",
+    "date_impossible": "日期不存在（如 2 月 30 日）",
     "date_in_future": "日期晚于本次运行日期",
-    "date_before_vaccine_start": "接种日期早于 2020年12月15日(新冠疫苗接种开始日期)",
+    "date_before_vaccine_start": "接种日期早于 2020年12月15日（新冠疫苗接种开始日期）",
     "dose_missing": "剂次为空",
-    "dose_unknown": "剂次不在规定范围内(第一针、第二针、加强针等)",
+    "dose_unknown": "剂次不在规定范围内（第一针、第二针、加强针等）",
     "quantity_missing": "数量为空",
     "quantity_not_numeric": "数量不是数字",
     "quantity_negative": "数量为负数",
     "status_missing": "居住状态为空",
-    "status_unknown": "居住状态不在规定范围内(在家、外出务工、外出就学、外出、死亡、迁出)",
-    "village_missing": "所属村(社区)为空",
-    "village_unknown": "所属村(社区)与主数据中任何村名、别名都不匹配",
+    "status_unknown": "居住状态不在规定范围内（在家、外出务工、外出就学、外出、死亡、迁出）",
+    "village_missing": "所属村（社区）为空",
+    "village_unknown": "所属村（社区）与乡镇登记的任何村名、别名都不匹配",
     "publicity_kind_unknown": "宣传形式不在规定范围内",
     "value_not_in_vocabulary": "填写的值不在规定的选项范围内",
     "value_missing": "必填项为空",
-    "quota_note_unreadable": "储备定额无法识别(应写作 物资名称:数量,多项用分号隔开)",
-    "unsupported_format": "不是可识别的表格文件(支持 xlsx、xls、csv)",
+    "quota_note_unreadable": "储备定额无法识别（应写作“物资名称：数量”，多项用分号隔开）",
+    "unsupported_format": "不是可识别的表格文件（支持 xlsx、xls、csv）",
     "empty_file": "文件为空",
     "file_too_large": "文件超过大小上限",
     "workbook_too_large_expanded": "工作簿解压后超过大小上限",
-    "workbook_unreadable": "工作簿已损坏或不完整,无法打开",
-    "workbook_protected": "工作簿设有密码保护,无法读取",
+    "workbook_unreadable": "工作簿已损坏或不完整，无法打开",
+    "workbook_protected": "工作簿设有密码保护，无法读取",
     "csv_encoding": "CSV 文件编码无法识别",
     "csv_unreadable": "CSV 文件无法解析（引号不成对或格式损坏），请另存为 xlsx 或 CSV 后重新提交",
     "csv_line_too_long": "CSV 文件中有一行超过长度上限",
@@ -198,14 +202,146 @@ REASON_TEXTS: dict[str, str] = {
     "empty_sheet": "工作表为空",
     "unknown_header": "表头与任何已知台账类型都不匹配",
     "missing_required_column": "缺少必填列",
-    "village_not_named": "标题、填报单位和文件名都没有写明是哪个村(社区)",
+    "village_not_named": "标题、填报单位和文件名都没有写明是哪个村（社区）",
     "no_table": "没有任何工作表含有可识别的表头",
     "reader_crashed": "文件结构异常或读取所需内存超过上限，读取程序两次中止，已跳过",
-    "reader_timeout": "文件读取超时(超过 10 分钟),已跳过",
+    "reader_timeout": "文件读取超时（超过 10 分钟），已跳过",
     "value_ambiguous": "填写的值可同时理解为多个选项，无法确定是哪一项",
     "mode_unknown": "接种方式不在规定范围内，按“其他”计入，不计入上门接种",
     "quantity_too_large": "数量超过该栏的合理上限，可能多输了数字或填入了其他号码，请核实",
 }
+# How the sender corrects what each reason code refused (the feedback workbooks): one
+# instruction per code of REASON_TEXTS, addressed to the village or clinic that sent the file.
+REASON_FIXES: dict[str, str] = {
+    "resubmission_empty": "重报的文件中没有数据行，请填好数据后重新报送",
+    "resubmission_shrank": (
+        "重报的文件比此前报送的少了一半以上的行，请核对是否漏填或漏了工作表，补全后重新报送"
+    ),
+    "id_missing": "请补填该人的身份证号码",
+    "id_excel_float": "请把身份证号码一栏设为“文本”格式，重新输入完整的 18 位号码",
+    "id_bad_format": (
+        "请核对身份证号码：应为 18 位，前 17 位是数字，最后一位是数字或 X，不夹空格和其他文字"
+    ),
+    "id_bad_birth_date": "请对照身份证核对号码中的出生日期（第 7 至 14 位）",
+    "id_bad_check_digit": "号码中有数字输错或顺序颠倒，请对照身份证逐位核对后改正",
+    "date_missing": "请补填日期，写作 2022-03-05 或 2022年3月5日",
+    "date_unparseable": "请把日期改写为 2022-03-05 或 2022年3月5日 的形式",
+    "date_impossible": "请核对日期，改为日历上实际存在的日期",
+    "date_in_future": "请核对日期，不能晚于填报当天",
+    "date_before_vaccine_start": "请核对接种日期，应在 2020年12月15日 之后",
+    "dose_missing": "请补填剂次，如第一针、第二针、加强针",
+    "dose_unknown": "请把剂次改为第一针、第二针、加强针之一",
+    "quantity_missing": "请补填数量，只写阿拉伯数字",
+    "quantity_not_numeric": "请只写阿拉伯数字（如 300），不写文字",
+    "quantity_negative": "数量不能为负数，请核对后改正",
+    "status_missing": "请补填居住状态",
+    "status_unknown": "请把居住状态改为在家、外出务工、外出就学、外出、死亡、迁出之一",
+    "village_missing": "请补填所属村（社区）的名称",
+    "village_unknown": "请写本镇村（社区）的名称，如有错别字请改正",
+    "publicity_kind_unknown": (
+        "请改为模板规定的宣传形式之一，如横幅、宣传单、宣传画、广播、入户宣讲"
+    ),
+    "value_not_in_vocabulary": "请改为模板中该栏规定的选项之一",
+    "value_missing": "该栏为必填项，请补填",
+    "quota_note_unreadable": (
+        "请写作“物资名称：数量”，多项用分号隔开，如“抗原检测试剂：1000；退热药：50”"
+    ),
+    "unsupported_format": "请另存为 xlsx 格式后重新报送",
+    "empty_file": "文件中没有内容，请确认发送的是填好数据的文件后重新报送",
+    "file_too_large": "请删去与本台账无关的工作表和图片，或分成几个文件重新报送",
+    "workbook_too_large_expanded": "请删去与本台账无关的工作表和图片，或分成几个文件重新报送",
+    "workbook_unreadable": "请用 Excel 或 WPS 打开确认文件完好，另存为 xlsx 后重新报送",
+    "workbook_protected": "请取消文件的打开密码后重新报送",
+    "csv_encoding": "请用 Excel 或 WPS 打开后另存为 xlsx 格式，重新报送",
+    "csv_unreadable": "请用 Excel 或 WPS 打开后另存为 xlsx 格式，重新报送",
+    "csv_line_too_long": "请删去粘贴进表格的大段文字，另存为 xlsx 后重新报送",
+    "too_many_cells": "请删去表格中多余的空行、空列和无关内容后重新报送",
+    "file_vanished": "请重新报送该文件",
+    "link_outside_inbox": "请发送文件本身，不要发送快捷方式",
+    "folder_unreadable": "请重新报送该文件",
+    "file_unreadable": "请重新报送该文件",
+    "reader_out_of_memory": "请删去与本台账无关的内容，另存为 xlsx 后重新报送",
+    "instruction_sheet": "说明页不含数据，无需更正",
+    "empty_sheet": "空白工作表，无需更正",
+    "unknown_header": "请使用镇里下发的模板填报，不要改动表头",
+    "missing_required_column": "请按模板补上缺少的必填列并填写，然后重新报送",
+    "village_not_named": "请在标题或“填报单位”一行写明村（社区）名称后重新报送",
+    "no_table": "请使用镇里下发的模板填报，保留表头行",
+    "reader_crashed": "请用 Excel 或 WPS 打开确认文件完好，另存为 xlsx 后重新报送",
+    "reader_timeout": "请删去与本台账无关的内容，另存为 xlsx 后重新报送",
+    "value_ambiguous": "请改写为原因中列出的选项之一",
+    "mode_unknown": "请把接种方式改为门诊接种、上门接种、临时接种点、接送接种之一",
+    "quantity_too_large": "请核对数量，删去多输的数字；数量栏不要填写证件号码或电话",
+}
+# A reason code no fix is written for (a code added later): still an instruction.
+REASON_FIX_DEFAULT = "请核对该行后改正，重新报送"
+
+# The feedback workbook of each village and clinic (transforms/feedback.py): its sheets, their
+# headings, and the cover sheet's sentences, which the office sends as they are.
+FEEDBACK_SHEETS: dict[str, str] = {
+    "cover": "说明",
+    "files": "收到的文件",
+    "refused": "被拒绝的行",
+    "submissions": "缺报迟报",
+    "unknown": "未能识别的填写值",
+}
+FEEDBACK_HEADINGS: dict[str, dict[str, str]] = {
+    "files": {
+        "path": "文件",
+        "kind": "台账",
+        "status": "状态",
+        "refusal": "说明",
+        "rows_read": "数据行",
+        "rows_loaded": "入库行",
+        "rows_refused": "拒绝行",
+        "rows_retired": "不计入行",
+        "fix": "如何更正",
+    },
+    "refused": {
+        "path": "文件",
+        "sheet": "工作表",
+        "row_number": "行号",
+        "field": "栏目",
+        "value_masked": "填写的值（个人信息已隐去）",
+        "reason": "原因",
+        "fix": "如何更正",
+    },
+    "submissions": {"kind_label": "台账", "state": "情况", "submitted_on": "报送日期"},
+    "unknown": {
+        "kind": "台账",
+        "field": "栏目",
+        "value_masked": "填写的值",
+        "rows": "行数",
+        "suggestion": "建议改为",
+    },
+}
+SUBMISSION_STATES: dict[str, str] = {"missing": "未报送", "late": "逾期报送"}
+FEEDBACK_TEXTS: dict[str, str] = {
+    "title": "{sender}台账报送情况反馈",
+    "run": "{township}疫情防控专项工作报告，数据截至 {cutoff}。",
+    "received": (
+        "共收到{sender}报送的文件 {files} 个，入库 {loaded} 行，被拒绝 {refused} 行（未计入报告）。"
+    ),
+    "no_files": "本次未收到{sender}报送的文件。",
+    "unattributed": (
+        "以下 {files} 个文件的文件名和内容都没有写明是哪个村（社区）或卫生院（室）报送的，"
+        "入库 {loaded} 行，被拒绝 {refused} 行（未计入报告）；请确认报送单位后转交。"
+    ),
+    "files_refused": ("有 {count} 个文件未能读取或未予采用，原因和更正办法见“收到的文件”表。"),
+    "rows_refused": (
+        "被拒绝的 {count} 行见“被拒绝的行”表：按工作表和行号找到该行，按“如何更正”一栏改正。"
+    ),
+    "missing": "未报送：{kinds}（截止日期 {deadline}），请尽快报送。",
+    "late": "逾期报送：{kinds}（截止日期 {deadline}）。",
+    "unknown": "有 {count} 种填写值未能识别，建议的写法见“未能识别的填写值”表。",
+    "resend": (
+        "请改正后把整个文件重新报送。表中身份证号码等个人信息已部分隐去，请按工作表和行号查找。"
+    ),
+    "all_good": "报送的文件全部入库，无需更正。",
+    "none": "无",
+}
+# The workbook of files whose path names no village or clinic (and whose content names none).
+FEEDBACK_UNATTRIBUTED = "未能确定报送单位"
 
 # The figure an unknown value of a field is missing from (unknown_values.csv, the quality
 # note); a publicity kind whose closest spelling is one kind names that kind's figure.
@@ -278,6 +414,60 @@ CHECK_TEXTS: dict[str, str] = {
     "verdict_bad": "结论：将被拒绝 {rows} 行，无法读取 {files} 个文件，未予替换 {held} 个文件；"
     "请更正后重新报送",
 }
+# Blank templates (`epireport templates`, transforms/blank_templates.py): names, the lines
+# above the header, the 填表说明 sheet and the CLI's lines.
+TEMPLATE_TEXTS: dict[str, str] = {
+    "file_name": "{village}{label}（模板）.xlsx",
+    "title": "{village}{label}",
+    "unit": "填报单位：",
+    "reported_on": "填报日期：",
+    "guide_sheet": "填表说明",
+    "lists_sheet": TEMPLATE_LISTS_SHEET,
+    "list_caption": "{header}可选值",
+    "guide_title": "{label}填表说明",
+    "required": "必填",
+    "optional": "选填",
+    "other_spellings": "{label}（也可写：{others}）",
+    "error_title": "填写有误",
+    "written": "已写出：{path}",
+    "exists": "{path}：文件已存在（共 {count} 个），未覆盖；请换一个输出文件夹，或先移走这些文件",
+    "not_a_folder": "{path}：这是文件，不是文件夹；请指定一个输出文件夹",
+    "unknown_kind": "--kind：“{names}”不是台账类型；可用的有：{known}",
+}
+TEMPLATE_GUIDE_HEADINGS: tuple[str, ...] = ("栏目", "是否必填", "填写要求", "可填写的值")
+TEMPLATE_NOTES: tuple[str, ...] = (
+    "一、每行填写一条记录，从表头下一行起连续填写；请勿修改、删除或移动表头，请勿合并单元格。",
+    "二、红色表头为必填栏目，必填栏目为空的行不能入库。",
+    "三、有下拉列表的栏目请从列表中选择；日期写作 2022-12-18；身份证号码栏已设为文本格式，"
+    "请勿改为数字。",
+)
+TEMPLATE_UNIT_NOTE = (
+    "四、请在表格上方“填报单位”处选择本村（社区）的名称，否则无法确定是哪个村（社区）的数据。"
+)
+# What a column asks for, by field type ("enum" for every enumeration but 接种方式), as the
+# 填表说明 and the note Excel shows on a selected cell say it; {bound}: a count's upper bound.
+TEMPLATE_RULES: dict[str, str] = {
+    "id": "居民身份证号码，18位（15位旧号码也可），末位可为X",
+    "date": "日期，写作 2022-12-18，不晚于填报当天",
+    "vaccination_date": "接种日期，写作 2022-12-18，不早于 2020-12-15，不晚于填报当天",
+    "count": "0 至 {bound} 的整数",
+    "enum": "从下拉列表中选择",
+    "mode": "从下拉列表中选择；列表以外的写法按“其他”计入",
+    "village": "从下拉列表中选择本镇的村（社区）",
+    "personal": "只用于核对，不会保存",
+    "text": "文字",
+    "unused": "文字，不计入报告",
+    "quota_note": "写作 物资名称：数量，多项用分号隔开，如 制氧机台数：5；退烧药库存（盒）：300",
+}
+# What Excel says when a typed value breaks a column's validation.
+TEMPLATE_ERRORS: dict[str, str] = {
+    "id": "身份证号码应为15位或18位",
+    "date": "请填写不晚于今天的日期，如 2022-12-18",
+    "vaccination_date": "请填写 2020-12-15 至今天之间的日期，如 2022-12-18",
+    "count": "请填写 0 至 {bound} 的整数",
+    "list": "请从下拉列表中选择",
+    "mode": "不在下拉列表中，将按“其他”计入；确定要这样填写吗？",
+}
 # The one-line verdict the office reads (verdict.txt, the CLI, the quality artifact).
 VERDICT_LINE = "关键检查{critical}，警告 {warnings} 项，共 {checks} 项检查"
 CRITICAL_PASSED = "全部通过"
@@ -324,6 +514,7 @@ DOCUMENT_FONTS: dict[str, str] = {
     "heading_1": "黑体",
     "heading_2": "楷体",
     "table": "仿宋",
+    "page_number": "宋体",
 }
 # CJK fonts for the coverage chart, first found wins; all free fonts a Debian machine can install.
 CHART_FONTS: tuple[str, ...] = (
@@ -333,8 +524,10 @@ CHART_FONTS: tuple[str, ...] = (
     "Droid Sans Fallback",
 )
 
-# The appendix of report.md and report.docx: per-village vaccination table and chart.
-APPENDIX_TITLE = "附件：各村（社区）新冠病毒疫苗接种情况"
+# The appendices of report.md and report.docx: per-village vaccination table and chart. As
+# GB/T 9704 sets them: 附件1 on a line of its own, the title centred below it.
+APPENDIX_LABEL = "附件{number}"
+APPENDIX_TITLE = "各村（社区）新冠病毒疫苗接种情况"
 APPENDIX_COLUMNS: tuple[str, ...] = (
     "村（社区）",
     "人口基数",
@@ -348,7 +541,7 @@ APPENDIX_COLUMNS: tuple[str, ...] = (
     "加强针接种率",
 )
 APPENDIX_TOTAL_ROW = "合计"
-CHART_TITLE = "各村（社区）60岁以上人群第一针覆盖率"
+CHART_TITLE = "{township}各村（社区）60岁以上人群第一针覆盖率（截至{date}）"
 CHART_AXIS_LABEL = "覆盖率（%）"
 CHART_TARGET_LABEL = "目标"
 CHART_CAPTION = "图：各村（社区）60岁以上人群第一针覆盖率"
@@ -405,7 +598,7 @@ QUALITY_NOTES: dict[str, str] = {
     "meeting_repeated": "会议及文件台账中有{count}条记录的日期和名称重复。",
     "document_number_repeated": "会议及文件台账中有{count}条记录的文号重复。",
     "reserve_unit_unknown": (
-        "医疗资源及物资储备表中有{count}条记录的单位与主数据中的医疗机构名称不符。"
+        "医疗资源及物资储备表中有{count}条记录的单位与乡镇登记的医疗机构名称不符。"
     ),
     "reserve_after_cutoff": (
         "医疗资源及物资储备表中有{count}条记录的日期晚于截止日期，未作为现有储备。"
@@ -418,7 +611,8 @@ QUALITY_NOTES: dict[str, str] = {
     "booster_without_primary": "{count}个村（社区）有接种了加强针但第一、二针记录不全的人员。",
     "booster_before_dose2": "{count}个村（社区）有加强针接种日期早于第二针的记录。",
     "age_band_vaccinated_above_population": (
-        "有{count}个村（社区）年龄组的第一针接种人数多于花名册在册人数，花名册可能未登记全部常住人员。"
+        "按村（社区）分年龄组核对，有{count}个年龄组的第一针接种人数多于花名册在册人数，"
+        "花名册可能未登记全部常住人员。"
     ),
     "activity_outlier": (
         "有{count}项村（社区）工作量（按每千名在册人员计）明显偏离其他村（社区），需核实填报是否有误。"
@@ -481,3 +675,69 @@ NOT_NAME_ENDINGS: tuple[str, ...] = (
     "栋", "号", "户", "表", "册", "单", "本", "版", "稿", "件", "针", "剂", "次", "份", "张",
     "条", "盒", "台", "个", "项", "批", "期", "年", "月", "日", "周", "天", "点", "处", "类",
 )  # fmt: skip
+
+# A run's output files as the office calls them, in the order the links list them
+# (flows/artifacts.py); a file of a folder below by the stem of its name (feedback/石门村.xlsx).
+OUTPUT_FILE_LABELS: dict[str, str] = {
+    "report.docx": "报告（Word 文档）",
+    "report.txt": "报告（文本）",
+    "report.md": "报告（Markdown）",
+    "office_note.txt": "数据说明（供办公室核对）",
+    "quality/index.html": "数据质量页面",
+    "quality/verdict.txt": "数据质量结论",
+    "coverage_by_village.png": "各村（社区）接种覆盖率图",
+    "ingest_summary.csv": "收件箱文件清单",
+    "ingest_sheets.csv": "工作表清单",
+    "refused_rows.csv": "被拒绝的行清单",
+    "unknown_values.csv": "未能识别的填写值清单",
+    "metrics.json": "报告数据（JSON）",
+}
+OUTPUT_FOLDER_LABELS: dict[str, str] = {"feedback": "{name}报送情况反馈表"}
+# The files of such a folder in the report artifact's links: a title, then each by its stem.
+OUTPUT_FOLDER_TITLES: dict[str, str] = {"feedback": "各单位报送情况反馈表"}
+# The artifacts' links to the output files and the file server's pages (epireport/fileserver.py).
+FILES_TEXTS: dict[str, str] = {
+    "folder": "输出文件夹：{folder}",
+    "links": "本次运行的文件：{links}",
+    "served": (
+        "链接在本机的 Prefect 界面（make ui）运行时可以打开，打开的是截至{cutoff}的已发布文件；"
+        "同一截止日期再次运行后，打开的是最近一次运行的文件。"
+    ),
+    "not_served": (
+        "此输出文件夹不在本机文件服务（epireport server --out）的范围内，请到上述文件夹中打开文件。"
+    ),
+    "table": "| 文件 | 内容 |",
+    "page_title": "输出文件夹 {path}",
+    "parent": "上一级",
+    "not_found": "没有这个文件：它可能已被同一截止日期的新一次运行替换，或不在输出文件夹中。",
+}
+# Time zones under the name the office uses; any other zone is shown by its IANA name.
+ZONE_LABELS: dict[str, str] = {
+    "Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Harbin": "北京时间",
+    "PRC": "北京时间",
+}  # fmt: skip
+# The nightly run (epireport/nightly.py): run names, the deployment's description, messages.
+NIGHTLY_TEXTS: dict[str, str] = {
+    "run_name": "{name}，截至{cutoff}，{start}（{zone}）开始",
+    "county_name": "{county}全县汇总",
+    "daily": "每天 {time}（{zone}）",
+    "cron": "按 cron 行“{cron}”（{zone}）",
+    "description": "{township}疫情防控专项工作报告，每晚运行：{when}。收件箱：{inbox}",
+    "serving": (
+        "每晚运行已启动：{deployment}，{when}。立即运行一次：prefect deployment run {deployment}；"
+        "停止：Ctrl-C 或 SIGTERM"
+    ),
+    "stopping": "收到停止信号，正在停止每晚运行",
+    "stopped": "每晚运行已停止",
+    "server_gone": "Prefect 服务没有应答，每晚运行已直接停止（计划未暂停）",
+}
+# `epireport server` (`make ui`): what it says when it starts, and a port already taken.
+SERVER_TEXTS: dict[str, str] = {
+    "ui": "Prefect 界面：http://{host}:{port}（数据在 {home}）",
+    "files": "输出文件：{url}/（即 {root}，只读）",
+    "stop": "按 Ctrl-C 或发送 SIGTERM 停止",
+    "port_taken": (
+        "{host}:{port} 端口已被占用；请换一个端口（epireport server --files-port 端口号，"
+        "或 make ui FILES_PORT=端口号）"
+    ),
+}

@@ -159,7 +159,8 @@ def test_planted_personal_data_reaches_no_listing_table_or_stored_byte(tmp_path)
         context, stages.ingest.ledger, project_resources(), None,
         township_lexicon(VillageIndex.from_config(stages.config)),
     )  # fmt: skip
-    for name in ("ingest_summary.csv", "refused_rows.csv", "report.txt", "metrics.json"):
+    scanned = ("ingest_summary.csv", "refused_rows.csv", "report.txt", "office_note.txt")
+    for name in (*scanned, "metrics.json"):
         found = planted.found_in(str(outputs[name]))
         assert not found, f"{name}: {sorted(found)[:5]}"
     database = stages.db_path.read_bytes().decode("utf-8", "ignore")
