@@ -37,6 +37,13 @@ $(DEMO_INBOX): | $(STAMP)
 	$(BIN)/epireport demo-data $@.partial
 	mv $@.partial $@
 
+# The demo county's inbox (config/demo-county.yaml): one sub-folder per township.
+data/demo-county-inbox: | $(STAMP)
+	rm -rf $@.partial
+	$(BIN)/epireport demo-data $@.partial/baisha --config config/demo-township.yaml
+	$(BIN)/epireport demo-data $@.partial/qingshi --config config/demo-township-2.yaml
+	mv $@.partial $@
+
 report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 	$(BIN)/epireport run --inbox $(DEMO_INBOX) --config $(DEMO_CONFIG) --out $(OUTPUT)
 

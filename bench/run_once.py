@@ -88,10 +88,10 @@ def run_pipeline(
     with tags(tag):
         try:
             if flow == "county":
-                from flows.county_report import county_report
+                from flows.county_report import run_county
 
-                county_report(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE,
-                              task_runner=task_runner, reread=reread)  # fmt: skip
+                run_county(inbox=inbox, config_path=config, out=out, run_date=RUN_DATE,
+                           task_runner=task_runner, reread=reread)  # fmt: skip
             else:
                 from flows.township_report import township_report
 

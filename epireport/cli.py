@@ -120,7 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", parents=[debug], help="run the report on the config's nightly schedule"
     )
-    serve.add_argument("--config", type=Path, required=True, help="township master-data YAML")
+    served = serve.add_mutually_exclusive_group(required=True)
+    served.add_argument("--config", type=Path, help="township master-data YAML")
+    served.add_argument(
+        "--county", type=Path, help="county YAML: every township and the roll-up, nightly"
+    )
     serve.add_argument("--inbox", type=Path, default=None, help="default: the config's paths.inbox")
     serve.add_argument("--out", type=Path, default=None, help="default: the config's paths.out")
 
@@ -296,7 +300,7 @@ def _run(args: argparse.Namespace) -> int:
     accept_falls = resolve_villages(config, args.accept_fall, "--accept-fall")
     _check_writable(args.out)
     configure_prefect_environment()
-    start_temporary_server()
+    server_ready = start_temporary_server()
     from flows.run_lock import RunLocked
     from flows.township_report import township_report
     from transforms.completeness import NoUsableData
@@ -306,6 +310,7 @@ def _run(args: argparse.Namespace) -> int:
 
     log_file = run_log_path(args.out.resolve(), config.township.code)
     _run_log(log_file, args.verbose, args.debug)
+    server_ready()
     try:
         report = township_report(
             inbox=args.inbox.resolve(),
@@ -336,13 +341,14 @@ def _county(args: argparse.Namespace) -> int:
         check_run_date(config, args.run_date or dt.date.today(), path)
     _check_writable(args.out)
     configure_prefect_environment()
-    start_temporary_server()
-    from flows.county_report import county_report
+    server_ready = start_temporary_server()
+    from flows.county_report import run_county
     from transforms.masking import mask_text
 
     log_file = run_log_path(args.out.resolve(), "county")
     _run_log(log_file, True, args.debug)
-    report = county_report(
+    server_ready()
+    report = run_county(
         inbox=args.inbox.resolve(),
         config_path=args.config.resolve(),
         out=args.out.resolve(),
@@ -389,15 +395,16 @@ def _templates(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    inbox, out = run_paths(config, args.config, args.inbox, args.out)
+    path = args.county or args.config
+    config = load_county(path)[0] if args.county else load_config(path)
+    inbox, out = run_paths(config, path, args.inbox, args.out)
     _check_paths(inbox, out)
     configure_prefect_environment()
     os.environ["PREFECT_API_URL"] = api_url()
     check_server(os.environ["PREFECT_API_URL"])
     ensure_crash_detection()
     _run_log(run_log_path(out, "serve"), True, args.debug)
-    serve(config, args.config, inbox, out)
+    serve(config, path, inbox, out)
     return 0
 
 

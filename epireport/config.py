@@ -453,6 +453,8 @@ class CountyConfig(_Strict):
 
     county: County
     townships: tuple[CountyTownship, ...] = Field(min_length=1)
+    schedule: Schedule = Field(default_factory=Schedule, description="nightly run (serve)")
+    paths: RunPaths | None = Field(None, description="inbox and output of scheduled runs")
 
     @field_validator("townships")
     @classmethod

@@ -24,12 +24,13 @@ import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from epireport.config import ConfigError, Schedule, TownshipConfig
+from epireport.config import ConfigError, CountyConfig, Schedule, TownshipConfig
 from epireport.server import STOP_SIGNALS
 from epireport.settings import local_api_url
 from transforms.vocabulary import NIGHTLY_TEXTS, ZONE_LABELS
 
 if TYPE_CHECKING:
+    from prefect import Flow
     from prefect.runner import Runner
     from prefect.schedules import Schedule as PrefectSchedule
 
@@ -40,13 +41,19 @@ EXIT_WITHIN_SECONDS = 8.0
 _DAILY = re.compile(r"(?P<minute>\d{1,2}) (?P<hour>\d{1,2}) \* \* \*")
 
 
-def deployment_name(config: TownshipConfig) -> str:
-    """One served deployment per township: ``baisha-nightly``."""
+def deployment_name(config: TownshipConfig | CountyConfig) -> str:
+    """One served deployment per township (``baisha-nightly``) or county (``yunxi-county-
+    nightly``)."""
+    if isinstance(config, CountyConfig):
+        return f"{config.county.code}-county-nightly"
     return f"{config.township.code}-nightly"
 
 
 def run_paths(
-    config: TownshipConfig, config_path: Path, inbox: Path | None, out: Path | None
+    config: TownshipConfig | CountyConfig,
+    config_path: Path,
+    inbox: Path | None,
+    out: Path | None,
 ) -> tuple[Path, Path]:
     """Absolute inbox and output folder: options win, else the config's ``paths``.
 
@@ -59,13 +66,13 @@ def run_paths(
         out = out or base / config.paths.out
     if inbox is None or out is None:
         raise ConfigError(
-            f"{config_path}: no inbox or output folder for scheduled runs; "
-            "add a paths section (inbox, out) or give --inbox and --out"
+            f"{config_path}：没有定时运行的收件箱或输出文件夹；"
+            "请在配置文件中加上 paths（inbox、out），或给出 --inbox 和 --out"
         )
     return inbox.resolve(), out.resolve()
 
 
-def nightly_schedule(config: TownshipConfig) -> PrefectSchedule:
+def nightly_schedule(config: TownshipConfig | CountyConfig) -> PrefectSchedule:
     """The config's cron line in its time zone (a bare ``cron=`` would be read in UTC)."""
     from prefect.schedules import Cron
 
@@ -98,9 +105,14 @@ def run_name(name: str, cutoff: dt.date, zone: str, started: dt.datetime) -> str
     )  # fmt: skip
 
 
-def deployment_description(config: TownshipConfig, inbox: Path) -> str:
+def deployment_description(config: TownshipConfig | CountyConfig, inbox: Path) -> str:
+    when = schedule_text(config.schedule)
+    if isinstance(config, CountyConfig):
+        return NIGHTLY_TEXTS["county_description"].format(
+            county=config.county.name, when=when, inbox=inbox
+        )
     return NIGHTLY_TEXTS["description"].format(
-        township=config.township.name, when=schedule_text(config.schedule), inbox=inbox
+        township=config.township.name, when=when, inbox=inbox
     )
 
 
@@ -117,8 +129,8 @@ def check_server(url: str) -> None:
         healthy = False
     if not healthy:
         raise ConfigError(
-            f"no Prefect server answers at {url}; start one with `make ui` "
-            "(or `epireport server`) or set PREFECT_API_URL"
+            f"{url} 没有 Prefect 服务应答；请先运行 make ui（或 epireport server），"
+            "或设置 PREFECT_API_URL"
         )
 
 
@@ -168,19 +180,19 @@ def _stop(runner: Runner, thread: _RunnerThread) -> None:
     _say(NIGHTLY_TEXTS["stopped"])
 
 
-def serve(config: TownshipConfig, config_path: Path, inbox: Path, out: Path) -> None:
-    """Register the deployment and run its flow runs (one at a time) until SIGTERM or SIGINT,
-    from a terminal or a service manager; then stop within 10 s, also with the server gone."""
+def serve(config: TownshipConfig | CountyConfig, config_path: Path, inbox: Path, out: Path) -> None:
+    """Register the deployment of a township's (or a county's) report and run its flow runs
+    (one at a time) until SIGTERM or SIGINT, from a terminal or a service manager; then stop
+    within 10 s, also with the server gone."""
     os.environ["PREFECT_API_URL"] = api_url()
     check_server(os.environ["PREFECT_API_URL"])
     from prefect.runner import Runner
 
-    from flows.township_report import township_report
-
+    report_flow = _report_flow(config)
     name = deployment_name(config)
     runner = Runner(name=name, limit=1)
     runner.add_flow(
-        township_report,
+        report_flow,
         name=name,
         parameters={
             "inbox": str(inbox),
@@ -200,10 +212,20 @@ def serve(config: TownshipConfig, config_path: Path, inbox: Path, out: Path) -> 
     thread = _RunnerThread(runner)
     thread.start()
     when = schedule_text(config.schedule)
-    _say(NIGHTLY_TEXTS["serving"].format(deployment=f"{township_report.name}/{name}", when=when))
+    _say(NIGHTLY_TEXTS["serving"].format(deployment=f"{report_flow.name}/{name}", when=when))
     while thread.is_alive() and not stop.wait(0.5):
         pass
     if thread.error is not None:
         raise thread.error
     if stop.is_set():
         _stop(runner, thread)
+
+
+def _report_flow(config: TownshipConfig | CountyConfig) -> Flow:
+    if isinstance(config, CountyConfig):
+        from flows.county_report import county_report
+
+        return county_report
+    from flows.township_report import township_report
+
+    return township_report

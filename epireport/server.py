@@ -129,8 +129,7 @@ def healthy(api_url: str) -> bool:
         return False
 
 
-def _start(log: IO[bytes]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+def _start(log: IO[bytes], port: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
         "--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on",
@@ -142,7 +141,7 @@ def _start(log: IO[bytes]) -> tuple[subprocess.Popen[bytes], str]:
         command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=_end_with_parent(os.getpid()),
     )  # fmt: skip
-    return process, f"http://{HOST}:{port}/api"
+    return process
 
 
 def _stop(process: subprocess.Popen[bytes], within: float = 10) -> None:
@@ -174,34 +173,52 @@ def running_local_server() -> str | None:
     return None
 
 
-def start_temporary_server(attempts: int = 3) -> str | None:
-    """Give this run a Prefect API when ``PREFECT_API_URL`` names none: the running local
-    server of this Prefect home if there is one, else a temporary one; returns its URL.
+def _answering() -> None:
+    """An API that already answers: nothing to wait for."""
 
-    Call before Prefect is imported: the URL is read from the environment on import. A
-    temporary server stops at exit, after Prefect's own exit handlers have sent the last
-    logs and events (registered earlier, it runs later), and with this process in any case.
+
+def start_temporary_server(attempts: int = 3) -> Callable[[], None]:
+    """Give this run a Prefect API when ``PREFECT_API_URL`` names none: the running local
+    server of this Prefect home if there is one, else a temporary one. Returns the wait
+    for it: the server starts while the run imports its flow (a few seconds each).
+
+    Call before Prefect is imported (the URL is read from the environment on import), and
+    the returned wait before Prefect is first used. A temporary server stops at exit, after
+    Prefect's own exit handlers have sent the last logs and events (registered earlier, it
+    runs later), and with this process in any case.
     """
     if os.environ.get("PREFECT_API_URL"):
-        return None
+        return _answering
     if running := running_local_server():
         os.environ["PREFECT_API_URL"] = running
-        return running
+        return _answering
     timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
     home = Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    with (home / SERVER_LOG).open("ab") as log:
-        for _ in range(attempts):
-            process, api_url = _start(log)
-            deadline = time.monotonic() + timeout
-            while process.poll() is None and time.monotonic() < deadline:
-                if healthy(api_url):
-                    atexit.register(_stop, process)
-                    os.environ["PREFECT_API_URL"] = api_url
-                    return api_url
-                time.sleep(0.1)
-            _stop(process)  # the port was taken meanwhile, or the start failed: again
-    raise ServerNotStarted(f"{home / SERVER_LOG}：临时 Prefect 服务未能启动，请查看此日志后重试")
+    port = _free_port()
+    api_url = f"http://{HOST}:{port}/api"
+    os.environ["PREFECT_API_URL"] = api_url
+    log = (home / SERVER_LOG).open("ab")
+    process = _start(log, port)
+
+    def wait() -> None:
+        nonlocal process
+        with log:
+            for attempt in range(attempts):
+                deadline = time.monotonic() + timeout
+                while process.poll() is None and time.monotonic() < deadline:
+                    if healthy(api_url):
+                        atexit.register(_stop, process)
+                        return
+                    time.sleep(0.1)
+                _stop(process)
+                if attempt + 1 < attempts:  # the same port: Prefect has read its URL already
+                    process = _start(log, port)
+        raise ServerNotStarted(
+            f"{home / SERVER_LOG}：临时 Prefect 服务未能启动，请查看此日志后重试"
+        )
+
+    return wait
 
 
 def ensure_crash_detection(within_seconds: float = CRASH_AFTER_SECONDS) -> None:

@@ -92,7 +92,51 @@ def _task_runner(name: TaskRunnerName, dask_address: str | None):
     return ThreadPoolTaskRunner(max_workers=PARALLEL_TOWNSHIPS)
 
 
+def _county_run_name() -> str:
+    """The county, the cut-off and the start time, as a township run's name says them."""
+    from prefect.runtime import flow_run as current
+
+    parameters = current.parameters
+    county, townships = load_county(Path(parameters["config_path"]))
+    first = townships[0][2]
+    run_date = parameters.get("run_date") or dt.date.today()
+    cutoff = first.cutoff(dt.date.fromisoformat(str(run_date)))
+    label = NIGHTLY_TEXTS["county_name"].format(county=county.county.name)
+    return run_name(label, cutoff, first.schedule.timezone, dt.datetime.now(dt.UTC))
+
+
+@flow(
+    name="county-report",
+    flow_run_name=_county_run_name,
+    task_runner=ProcessPoolTaskRunner(max_workers=PARALLEL_TOWNSHIPS),
+)
 def county_report(
+    inbox: Path, config_path: Path, out: Path, run_date: dt.date | None = None,
+    reread: bool = False,
+) -> Path:  # fmt: skip
+    """Run every township of a county file, then write the county roll-up; returns its path.
+
+    A deployment runs it as it stands (townships in worker processes); ``run_county`` picks
+    another task runner. ``reread`` reads every township's inbox again even where nothing
+    changed."""
+    county, townships = load_county(config_path)
+    with _api_for_worker_processes():
+        futures = {
+            config.township.code: (
+                config.township.name,
+                run_township.submit(
+                    config.township.code, inbox / entry.inbox, path,
+                    out / config.township.code, run_date, reread,
+                ),
+            )
+            for entry, path, config in townships
+        }  # fmt: skip
+        reports = {code: (name, f.result()) for code, (name, f) in futures.items()}
+    cutoff = townships[0][2].cutoff(run_date or dt.date.today())
+    return county_rollup(county.county.name, reports, cutoff, out / "county")
+
+
+def run_county(
     inbox: Path,
     config_path: Path,
     out: Path,
@@ -101,34 +145,8 @@ def county_report(
     dask_address: str | None = None,
     reread: bool = False,
 ) -> Path:
-    """Run every township of a county file, then write the county roll-up; returns its path.
-
-    ``reread`` reads every township's inbox again even where nothing changed."""
-    county, townships = load_county(config_path)
+    """``county_report`` on the named task runner (``epireport county``)."""
     runner = _task_runner(task_runner, dask_address)
-    first = townships[0][2]
-
-    def flow_run_name() -> str:
-        """The county, the cut-off and the start time, as a township run's name says them."""
-        label = NIGHTLY_TEXTS["county_name"].format(county=county.county.name)
-        cutoff = first.cutoff(run_date or dt.date.today())
-        return run_name(label, cutoff, first.schedule.timezone, dt.datetime.now(dt.UTC))
-
-    @flow(name="county-report", flow_run_name=flow_run_name, task_runner=runner)
-    def run() -> Path:
-        with _api_for_worker_processes():
-            futures = {
-                config.township.code: (
-                    config.township.name,
-                    run_township.submit(
-                        config.township.code, inbox / entry.inbox, path,
-                        out / config.township.code, run_date, reread,
-                    ),
-                )
-                for entry, path, config in townships
-            }  # fmt: skip
-            reports = {code: (name, f.result()) for code, (name, f) in futures.items()}
-        cutoff = townships[0][2].cutoff(run_date or dt.date.today())
-        return county_rollup(county.county.name, reports, cutoff, out / "county")
-
-    return run()
+    return county_report.with_options(task_runner=runner)(
+        inbox=inbox, config_path=config_path, out=out, run_date=run_date, reread=reread
+    )

@@ -19,7 +19,7 @@ from epireport.config import load_config
 from epireport.demo import generate_inbox
 from epireport.server import SERVER_LOG
 from epireport.settings import PROJECT_ROOT, project_resources
-from flows.county_report import county_report
+from flows.county_report import run_county
 from transforms.load import run_sql_file
 
 pytestmark = pytest.mark.e2e
@@ -110,7 +110,7 @@ def test_other_task_runners_give_the_same_county_result(
     task_runner: str, county_run: CountyRun, county_inbox, tmp_path, prefect_harness
 ) -> None:
     """Dask: a local two-worker cluster; threads: the townships in this process."""
-    report = county_report(
+    report = run_county(
         inbox=county_inbox, config_path=COUNTY_CONFIG, out=tmp_path, run_date=RUN_DATE,
         task_runner=task_runner,
     )  # fmt: skip

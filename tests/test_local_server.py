@@ -29,6 +29,7 @@ from epireport.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow  # Prefect servers and CLI processes
 
+COUNTY_CONFIG = PROJECT_ROOT / "config" / "demo-county.yaml"
 STOP_DEADLINE_SECONDS = 10  # what the service promises, not a measure of speed
 DEPLOYMENT = "township-report/baisha-nightly"
 RUN_NAME_PREFIX = "白沙镇，截至2022-12-20，"
@@ -260,3 +261,30 @@ def test_serve_stops_within_the_deadline_when_its_server_went_first(tmp_path) ->
     log = serve.text()
     assert "Traceback" not in log, log
     assert "Traceback" not in own.process.text()
+
+
+def test_serve_county_registers_the_county_deployment_on_its_schedule(
+    server: Server, tmp_path
+) -> None:
+    """`epireport serve --county`: the county run is a deployment like a township's."""
+    (tmp_path / "inbox").mkdir()
+    command = cli(
+        "serve", "--county", str(COUNTY_CONFIG), "--inbox", str(tmp_path / "inbox"),
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    env = environment(server.home, PREFECT_API_URL=server.api)
+    serve = Process.start(command, env, tmp_path / "serve.log")
+    try:
+        wait_for("serve to start", lambda: "每晚运行已启动" in serve.text() or serve.popen.poll())
+        assert serve.popen.poll() is None, serve.text()
+        deployment = get_json(f"{server.api}/deployments/name/county-report/yunxi-county-nightly")
+        assert deployment["paused"] is False
+        [schedule] = [s["schedule"] for s in deployment["schedules"]]
+        assert (schedule["cron"], schedule["timezone"]) == ("0 3 * * *", "Asia/Shanghai")
+        assert deployment["description"].startswith("云溪县各乡镇疫情防控专项工作报告及全县汇总")
+        assert "每天 03:00（北京时间）" in deployment["description"]
+        assert deployment["parameters"]["config_path"] == str(COUNTY_CONFIG.resolve())
+        assert serve.stop_within_deadline(signal.SIGTERM) == 0
+    finally:
+        serve.kill()
+    assert "Traceback" not in serve.text()

@@ -14,7 +14,7 @@ import yaml
 from conftest import DEMO_CONFIG
 
 from epireport.cli import _parser
-from epireport.config import ConfigError, Schedule, TownshipConfig, load_config
+from epireport.config import ConfigError, Schedule, TownshipConfig, load_config, load_county
 from epireport.nightly import (
     deployment_description,
     deployment_name,
@@ -113,7 +113,7 @@ def test_without_paths_the_options_are_required(
     path = tmp_path / "township.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     config = load_config(path)
-    with pytest.raises(ConfigError, match="--inbox and --out"):
+    with pytest.raises(ConfigError, match="--inbox 和 --out"):
         run_paths(config, path, tmp_path / "in", None)
     assert run_paths(config, path, tmp_path / "in", tmp_path / "out")[1] == tmp_path / "out"
 
@@ -148,12 +148,34 @@ def test_the_served_deployment_states_its_schedule_in_beijing_time(
     )
 
 
-def test_the_pool_deployment_states_its_schedule_in_beijing_time() -> None:
+def pool_deployments() -> dict[str, dict]:
     project = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    [deployment] = project["deployments"]
+    return {d["name"]: d for d in project["deployments"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "flow_name", "config", "cron", "said"),
+    [
+        ("baisha-nightly-pool", "township-report", "demo-township.yaml", "0 2 * * *", "02:00"),
+        ("yunxi-county-nightly-pool", "county-report", "demo-county.yaml", "0 3 * * *", "03:00"),
+    ],
+)
+def test_the_pool_deployments_state_their_schedule_in_beijing_time(
+    name: str, flow_name: str, config: str, cron: str, said: str
+) -> None:
+    """The township's and the county's nightly runs: module-level flows a worker can load,
+    on the config's own schedule, which the description states in Beijing time."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    deployment = pool_deployments()[name]
+    assert load_flow_from_entrypoint(deployment["entrypoint"]).name == flow_name
     [schedule] = deployment["schedules"]
-    assert (schedule["cron"], schedule["timezone"]) == ("0 2 * * *", "Asia/Shanghai")
-    assert "每天 02:00（北京时间）" in deployment["description"]
+    assert (schedule["cron"], schedule["timezone"]) == (cron, "Asia/Shanghai")
+    assert f"每天 {said}（北京时间）" in deployment["description"]
+    assert deployment["parameters"]["config_path"].endswith(f"/config/{config}")
+    path = PROJECT_ROOT / "config" / config
+    loaded = load_county(path)[0] if flow_name == "county-report" else load_config(path)
+    assert (loaded.schedule.cron, loaded.schedule.timezone) == (cron, "Asia/Shanghai")
 
 
 def test_a_run_is_named_by_township_cutoff_and_start_in_the_townships_zone() -> None:

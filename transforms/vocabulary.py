@@ -723,6 +723,9 @@ NIGHTLY_TEXTS: dict[str, str] = {
     "daily": "每天 {time}（{zone}）",
     "cron": "按 cron 行“{cron}”（{zone}）",
     "description": "{township}疫情防控专项工作报告，每晚运行：{when}。收件箱：{inbox}",
+    "county_description": (
+        "{county}各乡镇疫情防控专项工作报告及全县汇总，每晚运行：{when}。收件箱：{inbox}"
+    ),
     "serving": (
         "每晚运行已启动：{deployment}，{when}。立即运行一次：prefect deployment run {deployment}；"
         "停止：Ctrl-C 或 SIGTERM"
