@@ -18,10 +18,11 @@ from typing import Any
 from urllib.parse import quote
 
 import polars as pl
-from prefect import get_run_logger, task
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from epireport.fileserver import FILES_VARIABLE, folder_url
+from flows.stage import stage
 from transforms.ingest import IngestLedger
 from transforms.masking import Lexicon, mask_listing, mask_text
 from transforms.quality import QualityVerdict
@@ -251,7 +252,7 @@ def _served_url(run_dir: Path) -> str | None:
     return folder_url(run_dir, Variable.get(FILES_VARIABLE, default=None))
 
 
-@task(name="publish-artifacts")
+@stage(name="publish-artifacts")
 def publish_artifacts(
     township_code: str,
     township_name: str,

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
@@ -19,6 +18,7 @@ from epireport.nightly import run_name
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
+from flows.stage import stage
 from transforms.completeness import build_submissions, require_usable_data
 from transforms.discover import InboxFile, discover_files
 from transforms.feedback import Recipients, feedback_workbooks
@@ -62,7 +62,7 @@ from transforms.trend import village_trend
 from transforms.villages import VillageIndex
 
 
-@task(name="discover", retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600)
+@stage(name="discover", retries=2, retry_delay_seconds=[1, 5], timeout_seconds=600)
 def discover(inbox: Path) -> list[InboxFile]:
     files = discover_files(inbox)
     fault_point("discover")
@@ -70,7 +70,7 @@ def discover(inbox: Path) -> list[InboxFile]:
     return files
 
 
-@task(name="fingerprint-inbox")
+@stage(name="fingerprint-inbox")
 def fingerprint(
     files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
     resources: Resources,
@@ -79,7 +79,7 @@ def fingerprint(
     return inbox_fingerprint(files, config, run_date, person_key, code)
 
 
-@task(name="reuse-stored-ingest")
+@stage(name="reuse-stored-ingest")
 def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
     """The last load's ledger when it was made from exactly these inputs."""
     ledger = stored_ingest(db_path, fingerprint)
@@ -94,7 +94,7 @@ def reuse_stored(db_path: Path, fingerprint: str) -> IngestLedger | None:
     return ledger
 
 
-@task(name="read-inbox", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+@stage(name="read-inbox", retries=2, retry_delay_seconds=[1, 5])
 def read_inbox(files: list[InboxFile], ctx: NormalizeContext, limits: Limits) -> list[FileRead]:
     """Every file in reader worker processes (a reader that aborts costs one refused file,
     and they enforce the time limit); the frames stay in memory, never persisted."""
@@ -109,7 +109,7 @@ def read_inbox(files: list[InboxFile], ctx: NormalizeContext, limits: Limits) ->
     return reads
 
 
-@task(name="normalize", timeout_seconds=1800, cache_policy=NO_CACHE)
+@stage(name="normalize", timeout_seconds=1800)
 def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     logger = get_run_logger()
     result = normalize_reads(settle_versions(reads), ctx)
@@ -135,7 +135,7 @@ def normalize(reads: list[FileRead], ctx: NormalizeContext) -> IngestResult:
     return result
 
 
-@task(name="load-duckdb", retries=2, retry_delay_seconds=[2, 10], timeout_seconds=1800)
+@stage(name="load-duckdb", retries=2, retry_delay_seconds=[2, 10], timeout_seconds=1800)
 def load(
     result: IngestResult, db_path: Path, resources: Resources, ctx: NormalizeContext,
     fingerprint: str,
@@ -146,7 +146,7 @@ def load(
     )
 
 
-@task(name="build-submissions")
+@stage(name="build-submissions")
 def submissions(
     db_path: Path, resources: Resources, config: TownshipConfig, deadline: dt.date
 ) -> pl.DataFrame:
@@ -193,7 +193,7 @@ def check_stored(
     return verdict
 
 
-@task(name="compute-metrics")
+@stage(name="compute-metrics")
 def metrics(db_path: Path, resources: Resources, params: MetricParams) -> ComputedMetrics:
     computed = compute_metrics(db_path, resources.metrics_dir, params)
     fault_point("metrics")
@@ -201,7 +201,7 @@ def metrics(db_path: Path, resources: Resources, params: MetricParams) -> Comput
     return computed
 
 
-@task(name="compare-with-published")
+@stage(name="compare-with-published")
 def compare_with_published(
     computed: ComputedMetrics, out: Path, cutoff: dt.date, township: str,
     accept_falls: list[str] | None,
@@ -232,7 +232,7 @@ def check_metrics(
     return verdict
 
 
-@task(name="record-quality")
+@stage(name="record-quality")
 def record_quality(
     db_path: Path, resources: Resources, run: QualityRun,
     stored: QualityVerdict, figures: QualityVerdict,
@@ -242,7 +242,7 @@ def record_quality(
     return verdict
 
 
-@task(name="quality-docs")
+@stage(name="quality-docs")
 def quality_docs(
     db_path: Path, resources: Resources, township_name: str, run: QualityRun,
     verdict: QualityVerdict,
@@ -252,7 +252,7 @@ def quality_docs(
     )
 
 
-@task(name="render-and-publish")
+@stage(name="render-and-publish")
 def render_and_publish(
     context: ReportContext, ingest: IngestLedger, resources: Resources, out: Path,
     quality_pages: dict[str, str], lexicon: Lexicon, sent: pl.DataFrame, recipients: Recipients,
