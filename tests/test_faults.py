@@ -43,11 +43,13 @@ def figures(out: Path) -> dict:
 
 
 def visible_files(out: Path) -> set[str]:
-    """What a user browsing the output folder sees: no hidden entries."""
+    """What a user browsing the output folder sees: no hidden entries, and no run logs (each
+    run, killed or not, keeps its own)."""
     return {
         p.relative_to(out).as_posix()
         for p in out.rglob("*")
         if not any(part.startswith(".") for part in p.relative_to(out).parts)
+        and p.relative_to(out).parts[0] != "logs"
     }
 
 

@@ -268,7 +268,9 @@ def test_served_run_completes_and_publishes_the_report(nightly) -> None:
     assert [g for g in GOLDEN if g not in report] == []
     assert "在白沙镇第十七届人民代表大会第三次会议上的政府专项工作报告" in report
     metrics = json.loads(artifacts["metrics-baisha"].data)
-    assert {"section": "publicity", "metric": "banner", "value": 258} in metrics
+    banner = next(m for m in metrics if m["指标"] == "悬挂横幅")
+    assert (banner["数值"], banner["来源文件"]) == ("258条", 20)
+    assert "村（社区）60岁以上第一针覆盖率（石门村）" in {m["指标"] for m in metrics}  # by name
     ingest = json.loads(artifacts["ingest-baisha"].data)
     assert len(ingest) == 78 and {"已入库", "未能读取"} <= {f["状态"] for f in ingest}
     assert "石门村" in {f["村（社区）"] for f in ingest}  # villages by name, not code
