@@ -24,19 +24,17 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from epireport.fileserver import FILES_VARIABLE, folder_url
 from flows.stage import stage
 from transforms.ingest import IngestLedger
+from transforms.listings import office_listing
 from transforms.masking import Lexicon, mask_listing, mask_text
 from transforms.quality import QualityVerdict
 from transforms.unknown_values import unknown_values_listing
 from transforms.vocabulary import (
     ENUMERATIONS,
-    FILE_STATUS_LABELS,
     FILES_TEXTS,
     INGEST_HEADINGS,
-    KIND_LABELS,
     OUTPUT_FILE_LABELS,
     OUTPUT_FOLDER_LABELS,
     OUTPUT_FOLDER_TITLES,
-    REASON_TEXTS,
     RESERVE_ITEM_LABELS,
     enumeration_labels,
 )
@@ -164,36 +162,13 @@ def figure_rows(
     ]
 
 
-def _reasons(counts: str | None) -> str | None:
-    """``id_bad_check_digit 2; date_in_future 1`` as the office reads it."""
-    if not counts:
-        return counts
-    parts = (item.rsplit(" ", 1) for item in counts.split("; "))
-    return "；".join(f"{REASON_TEXTS.get(code, code)} {n} 行" for code, n in parts)
-
-
 def ingest_rows(
-    files: pl.DataFrame, lexicon: Lexicon, villages: Mapping[str, str] | None = None
+    files: pl.DataFrame, lexicon: Lexicon, names_of: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """One row per inbox file under Chinese headings: what it was taken for (kind and village
     named, not coded) and where its rows went, masked."""
-    names = dict(villages or {})
-    shown = mask_listing(files.select([c for c in INGEST_HEADINGS if c in files.columns]), lexicon)
-    labels = {
-        "kind": lambda v: KIND_LABELS.get(v, v),
-        "village_code": lambda v: names.get(v, v),
-        "status": lambda v: FILE_STATUS_LABELS.get(v, v),
-        "refused_by_reason": _reasons,
-    }
-    return [
-        {
-            INGEST_HEADINGS[column]: labels[column](value)
-            if column in labels and value is not None
-            else value
-            for column, value in row.items()
-        }
-        for row in shown.iter_rows(named=True)
-    ]
+    columns = [c for c in INGEST_HEADINGS if c in files.columns]
+    return office_listing(files.select(columns), lexicon, names_of or {}).to_dicts()
 
 
 def quality_markdown(verdict: QualityVerdict) -> str:

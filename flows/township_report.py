@@ -256,9 +256,10 @@ def quality_docs(
 def render_and_publish(
     context: ReportContext, ingest: IngestLedger, resources: Resources, out: Path,
     quality_pages: dict[str, str], lexicon: Lexicon, sent: pl.DataFrame, recipients: Recipients,
+    names_of: dict[str, str],
 ) -> Path:  # fmt: skip
     previous = read_previous_metrics(out, context.cutoff_date)
-    files = build_outputs(context, ingest, resources, previous, lexicon) | quality_pages
+    files = build_outputs(context, ingest, resources, previous, lexicon, names_of) | quality_pages
     files |= feedback_workbooks(
         ingest, sent, recipients, lexicon, context.township_name, context.cutoff_date
     )
@@ -354,7 +355,10 @@ def township_report(
     context = ReportContext.from_config(config, computed.metrics, run_date)
     lexicon = township_lexicon(ctx.villages)
     recipients = Recipients.of(config, run_date)
-    report = render_and_publish(context, ledger, resources, out, pages, lexicon, sent, recipients)
+    names_of = {**ctx.villages.names, **{c.code: c.name for c in config.clinics}}
+    report = render_and_publish(
+        context, ledger, resources, out, pages, lexicon, sent, recipients, names_of
+    )
     get_run_logger().info(
         "quality: %s; read them in %s",
         verdict.summary(),
@@ -367,6 +371,6 @@ def township_report(
         ledger,
         verdict,
         lexicon,
-        {**ctx.villages.names, **{c.code: c.name for c in config.clinics}},
+        names_of,
     )
     return report

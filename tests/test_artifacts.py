@@ -170,3 +170,20 @@ def test_report_markdown_opens_with_the_links_then_the_report() -> None:
     feedback = RUN_URL + "feedback/%E7%9F%B3%E9%97%A8%E6%9D%91.xlsx"
     assert paragraphs[2] == f"各单位报送情况反馈表：[石门村]({feedback})"
     assert paragraphs[3:] == ["标题", "一、主要工作情况"]
+
+
+def test_the_listings_speak_chinese_and_name_kinds_villages_fields_and_reasons() -> None:
+    from transforms.listings import office_listing
+
+    refused = pl.DataFrame(
+        {
+            "path": ["石门村/花名册.xlsx"], "sheet": ["一组"], "row_number": [5],
+            "field": ["status"], "reason_code": ["status_unknown"], "reason": ["居住状态无法识别"],
+            "value_masked": ["在加"], "kind": ["roster"], "file_id": ["f1"],
+        }
+    )  # fmt: skip
+    [row] = office_listing(refused, VOCABULARY_LEXICON, {"01": "石门村"}).to_dicts()
+    assert row == {
+        "文件": "石门村/花名册.xlsx", "工作表": "一组", "行号": 5, "栏目": "居住状态",
+        "原因": "居住状态无法识别", "填写的值（个人信息已隐去）": "在加", "台账": "人口花名册",
+    }  # fmt: skip

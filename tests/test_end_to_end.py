@@ -20,8 +20,10 @@ from epireport.settings import PROJECT_ROOT as ROOT
 from transforms.documents import CHART_FILE
 from transforms.vocabulary import (
     APPENDIX_COLUMNS,
+    FILE_STATUS_LABELS,
     HEADER_ALIASES,
     KIND_LABELS,
+    REASON_TEXTS,
     RESERVE_ITEM_LABELS,
 )
 
@@ -70,32 +72,33 @@ def test_every_row_is_loaded_refused_or_retired(demo_run) -> None:
     files = read_csv(out / "latest" / "ingest_summary.csv")
     assert len(files) == 78
     for f in files:
-        parts = int(f["rows_loaded"]) + int(f["rows_refused"]) + int(f["rows_retired"])
-        assert int(f["rows_read"]) == parts, f["path"]
-        counted = parts + int(f["rows_layout"]) + int(f["rows_skipped"])
-        assert int(f["rows_in_file"]) == counted, f["path"]
+        parts = int(f["入库行"]) + int(f["拒绝行"]) + int(f["不计入行"])
+        assert int(f["数据行"]) == parts, f["文件"]
+        counted = parts + int(f["标题表头等行"]) + int(f["跳过行"])
+        assert int(f["非空行"]) == counted, f["文件"]
 
 
 def test_planted_refusals_are_found_with_file_sheet_row_and_reason(demo_run) -> None:
     demo, out = demo_run.truth, demo_run.out
     files = read_csv(out / "latest" / "ingest_summary.csv")
-    refused_files = {(f["path"], f["refusal_code"]) for f in files if f["status"] == "refused"}
+    refused = FILE_STATUS_LABELS["refused"]
+    refused_files = {(f["文件"], f["说明"]) for f in files if f["状态"] == refused}
     assert refused_files == {
-        (f["file"], FILE_REASONS[f["reason"]]) for f in demo.truth["refused_files"]
+        (f["file"], REASON_TEXTS[FILE_REASONS[f["reason"]]]) for f in demo.truth["refused_files"]
     }
-    statuses = {f["path"]: f["status"] for f in files}
+    statuses = {f["文件"]: f["状态"] for f in files}
+    loaded, duplicate = FILE_STATUS_LABELS["loaded"], FILE_STATUS_LABELS["duplicate"]
     for copy in demo.truth["duplicate_files"]:  # either of two identical files may be the copy
-        assert sorted([statuses[copy["file"]], statuses[copy["duplicate_of"]]]) == [
-            "duplicate",
-            "loaded",
-        ]
+        pair = [statuses[copy["file"]], statuses[copy["duplicate_of"]]]
+        assert sorted(pair) == sorted([duplicate, loaded])
+    superseded = FILE_STATUS_LABELS["superseded"]
     for old in demo.truth["superseded_files"]:
-        assert (statuses[old["file"]], statuses[old["superseded_by"]]) == ("superseded", "loaded")
+        assert (statuses[old["file"]], statuses[old["superseded_by"]]) == (superseded, loaded)
 
     refused_rows = read_csv(out / "latest" / "refused_rows.csv")
-    found = {(r["path"], r["sheet"], int(r["row_number"]), r["reason_code"]) for r in refused_rows}
+    found = {(r["文件"], r["工作表"], int(r["行号"]), r["原因"]) for r in refused_rows}
     planted = {
-        (r["file"], r["sheet"] or "csv", r["row"], ROW_REASONS[r["reason"]])
+        (r["file"], r["sheet"] or "csv", r["row"], REASON_TEXTS[ROW_REASONS[r["reason"]]])
         for r in demo.truth["refused_rows"]
     }
     assert found == planted

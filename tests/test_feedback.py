@@ -490,7 +490,7 @@ def test_the_demo_run_writes_one_workbook_per_village_holding_its_refused_rows(
     csv_rows = read_csv(run / "refused_rows.csv")
     assert len(csv_rows) > 0 and sum(listed.values()) == len(csv_rows)
     where = {(path, sheet, row): name for path, sheet, row, name in listed}
-    assert Counter((r["path"], r["sheet"], int(r["row_number"])) for r in csv_rows) == Counter(
+    assert Counter((r["文件"], r["工作表"], int(r["行号"])) for r in csv_rows) == Counter(
         (path, sheet, row) for path, sheet, row, _ in listed
     )
     # A row of a file the generator wrote for a village is in that village's workbook.

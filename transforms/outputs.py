@@ -9,6 +9,7 @@ file and sources. Nothing here writes a file:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from transforms.documents import (
 )
 from transforms.indicators import Registry, figure_record, load_registry, report_figures
 from transforms.ingest import IngestLedger
+from transforms.listings import ledger_listings
 from transforms.masking import Lexicon, mask_listing
 from transforms.publish import frame_to_csv, metrics_json
 from transforms.render import OFFICE_NOTE_FILE, render_office_note, render_report
@@ -73,6 +75,7 @@ def build_outputs(
     resources: Resources,
     previous_metrics: dict[str, Any] | None,
     lexicon: Lexicon,
+    names_of: Mapping[str, str],
 ) -> dict[str, str | bytes]:
     """File name -> content of every output of one run; the listings through the mask
     (``transforms/masking.py``) with the township's ``lexicon``, whatever the ledger holds."""
@@ -98,17 +101,10 @@ def build_outputs(
         OFFICE_NOTE_FILE: render_office_note(context, resources.templates_dir),
         CHART_FILE: chart,
         "metrics.json": metrics_json(metrics_document(context, registry)),
-        "ingest_summary.csv": frame_to_csv(mask_listing(ingest.files.drop("sha256"), lexicon)),
-        "ingest_sheets.csv": frame_to_csv(mask_listing(ingest.sheets, lexicon)),
         "unknown_values.csv": frame_to_csv(
             mask_listing(unknown_values_listing(ingest.unknown_values), lexicon)
         ),
-        "refused_rows.csv": frame_to_csv(
-            mask_listing(
-                ingest.refused_rows.join(
-                    ingest.files.select("file_id", "path"), on="file_id", how="left"
-                ).drop("file_id"),
-                lexicon,
-            )
-        ),
+    } | {
+        name: frame_to_csv(listing)
+        for name, listing in ledger_listings(ingest, lexicon, names_of).items()
     }

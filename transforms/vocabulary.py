@@ -395,6 +395,24 @@ FILE_STATUS_LABELS: dict[str, str] = {
     "duplicate": "重复文件，不计入",
     "superseded": "已被新版本替换",
     "held": "未替换此前的文件",
+    "skipped": "已跳过",
+}
+# The headings of the listings beside the report (ingest_summary.csv, ingest_sheets.csv,
+# refused_rows.csv), by the ledger's column; columns not named here (keys, codes) are left out.
+LISTING_HEADINGS: dict[str, str] = {
+    **INGEST_HEADINGS,
+    "format": "格式",
+    "size_bytes": "文件大小（字节）",
+    "modified_at": "修改时间",
+    "reported_on": "填报日期",
+    "sheets": "工作表",
+    "sheet": "工作表",
+    "reason": "原因",
+    "rows": "非空行",
+    "rows_data": "数据行",
+    "row_number": "行号",
+    "field": "栏目",
+    "value_masked": "填写的值（个人信息已隐去）",
 }
 
 # What `epireport check` prints, line by line (transforms/instant_check.py).

@@ -155,9 +155,10 @@ def test_planted_personal_data_reaches_no_listing_table_or_stored_byte(tmp_path)
     stages = run_stages(inbox, DEMO_CONFIG, tmp_path, RUN_DATE)
     assert stages.ingest.refused_rows.height > 20  # the shifted values were refused, listed
     context = ReportContext.from_config(stages.config, stages.computed.metrics, RUN_DATE)
+    villages = VillageIndex.from_config(stages.config)
     outputs = build_outputs(
-        context, stages.ingest.ledger, project_resources(), None,
-        township_lexicon(VillageIndex.from_config(stages.config)),
+        context, stages.ingest.ledger, project_resources(), None, township_lexicon(villages),
+        villages.names,
     )  # fmt: skip
     scanned = ("ingest_summary.csv", "refused_rows.csv", "report.txt", "office_note.txt")
     for name in (*scanned, "metrics.json"):
