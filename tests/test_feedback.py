@@ -214,13 +214,17 @@ def test_every_village_gets_a_workbook_and_a_clinic_one_when_it_sent_files(
     assert frames["枫林村"].files.is_empty() and frames["枫林村"].refused.is_empty()
 
 
+def small_township_books(config: TownshipConfig) -> dict[str, bytes]:
+    """The workbooks of the hand-built ledger above."""
+    return feedback_workbooks(
+        small_ledger(), submissions(config), recipients(config), lexicon(config), "白沙镇", CUTOFF
+    )
+
+
 def test_the_workbook_lists_each_refused_row_with_where_why_and_how_to_correct_it(
     demo_config: TownshipConfig,
 ) -> None:
-    books = feedback_workbooks(
-        small_ledger(), submissions(demo_config), recipients(demo_config),
-        lexicon(demo_config), "白沙镇", CUTOFF,
-    )  # fmt: skip
+    books = small_township_books(demo_config)
     book = books["feedback/石门村.xlsx"]
     assert openpyxl.load_workbook(io.BytesIO(book)).sheetnames == list(FEEDBACK_SHEETS.values())
     assert sheet_rows(book, "refused") == [
@@ -269,10 +273,7 @@ def test_the_workbook_lists_each_refused_row_with_where_why_and_how_to_correct_i
 def test_late_and_missing_files_and_a_clean_sender_are_said_on_the_cover(
     demo_config: TownshipConfig,
 ) -> None:
-    books = feedback_workbooks(
-        small_ledger(), submissions(demo_config), recipients(demo_config),
-        lexicon(demo_config), "白沙镇", CUTOFF,
-    )  # fmt: skip
+    books = small_township_books(demo_config)
     qingshan = books["feedback/青山村.xlsx"]
     assert sheet_rows(qingshan, "submissions") == [
         {"台账": "宣传工作台账", "情况": SUBMISSION_STATES["late"], "报送日期": "2022-12-19"}
