@@ -18,14 +18,12 @@ import signal
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from epireport.config import ConfigError, CountyConfig, Schedule, TownshipConfig
-from epireport.server import STOP_SIGNALS
+from epireport.server import STOP_SIGNALS, healthy
 from epireport.settings import local_api_url
 from transforms.vocabulary import NIGHTLY_TEXTS, ZONE_LABELS
 
@@ -105,6 +103,17 @@ def run_name(name: str, cutoff: dt.date, zone: str, started: dt.datetime) -> str
     )  # fmt: skip
 
 
+def current_run_name(name: str, township: TownshipConfig) -> str:
+    """The running flow's name (a ``flow_run_name`` callable's body): ``name``, the cut-off
+    of the run's ``run_date`` parameter (default today) and the start, in ``township``'s zone."""
+    from prefect.runtime import flow_run
+
+    run_date = dt.date.fromisoformat(str(flow_run.parameters.get("run_date") or dt.date.today()))
+    return run_name(
+        name, township.cutoff(run_date), township.schedule.timezone, dt.datetime.now(dt.UTC)
+    )
+
+
 def deployment_description(config: TownshipConfig | CountyConfig, inbox: Path) -> str:
     when = schedule_text(config.schedule)
     if isinstance(config, CountyConfig):
@@ -122,12 +131,7 @@ def api_url() -> str:
 
 def check_server(url: str) -> None:
     """Fail early and clearly when no Prefect server answers (``make ui`` starts one)."""
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=5) as response:
-            healthy = response.status == 200
-    except (urllib.error.URLError, OSError):
-        healthy = False
-    if not healthy:
+    if not healthy(url.rstrip("/")):
         raise ConfigError(
             f"{url} 没有 Prefect 服务应答；请先运行 make ui（或 epireport server），"
             "或设置 PREFECT_API_URL"
@@ -183,9 +187,8 @@ def _stop(runner: Runner, thread: _RunnerThread) -> None:
 def serve(config: TownshipConfig | CountyConfig, config_path: Path, inbox: Path, out: Path) -> None:
     """Register the deployment of a township's (or a county's) report and run its flow runs
     (one at a time) until SIGTERM or SIGINT, from a terminal or a service manager; then stop
-    within 10 s, also with the server gone."""
-    os.environ["PREFECT_API_URL"] = api_url()
-    check_server(os.environ["PREFECT_API_URL"])
+    within 10 s, also with the server gone. The caller has checked the server
+    (``check_server``)."""
     from prefect.runner import Runner
 
     report_flow = _report_flow(config)

@@ -21,7 +21,7 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from epireport.config import load_county
-from epireport.nightly import run_name
+from epireport.nightly import current_run_name
 from epireport.settings import project_resources
 from flows.township_report import township_report
 from transforms.county import render_rollup, rollup, township_figures
@@ -94,15 +94,11 @@ def _task_runner(name: TaskRunnerName, dask_address: str | None):
 
 def _county_run_name() -> str:
     """The county, the cut-off and the start time, as a township run's name says them."""
-    from prefect.runtime import flow_run as current
+    from prefect.runtime import flow_run
 
-    parameters = current.parameters
-    county, townships = load_county(Path(parameters["config_path"]))
-    first = townships[0][2]
-    run_date = parameters.get("run_date") or dt.date.today()
-    cutoff = first.cutoff(dt.date.fromisoformat(str(run_date)))
+    county, townships = load_county(Path(flow_run.parameters["config_path"]))
     label = NIGHTLY_TEXTS["county_name"].format(county=county.county.name)
-    return run_name(label, cutoff, first.schedule.timezone, dt.datetime.now(dt.UTC))
+    return current_run_name(label, townships[0][2])
 
 
 @flow(

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from epireport.config import TownshipConfig, check_run_date, load_config, resolve_villages
 from epireport.faults import fault_point
-from epireport.nightly import run_name
+from epireport.nightly import current_run_name
 from epireport.settings import Resources, project_resources, resolve_person_key
 from flows.artifacts import publish_artifacts
 from flows.run_lock import one_run_at_a_time
@@ -282,15 +282,8 @@ READER_WORKERS = 2
 def _flow_run_name() -> str:
     """Township, cut-off date and start time in the township's zone, so that the UI's run
     list tells the runs of one day apart."""
-    from prefect.runtime import flow_run as current
-
-    parameters = current.parameters
-    config = load_config(Path(parameters["config_path"]))
-    run_date = dt.date.fromisoformat(str(parameters.get("run_date") or dt.date.today()))
-    return run_name(
-        config.township.name, config.cutoff(run_date), config.schedule.timezone,
-        dt.datetime.now(dt.UTC),
-    )  # fmt: skip
+    config = load_config(Path(flow_run.parameters["config_path"]))
+    return current_run_name(config.township.name, config)
 
 
 @flow(name="township-report", flow_run_name=_flow_run_name, log_prints=True)

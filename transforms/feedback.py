@@ -52,7 +52,7 @@ class Recipients:
     and its clinics (those that sent a file); the deadline their lateness is measured by."""
 
     villages: VillageIndex
-    clinics: dict[str, str]  # folded name or alias -> clinic name
+    clinics: dict[str, str]  # folded name or alias -> clinic name, longest label first
     clinic_order: tuple[str, ...]
     deadline: dt.date
 
@@ -61,7 +61,11 @@ class Recipients:
         clinics = {fold(label): c.name for c in config.clinics for label in (c.name, *c.aliases)}
         return cls(
             villages=VillageIndex.from_config(config),
-            clinics={label: name for label, name in clinics.items() if len(label) >= 2},
+            clinics={
+                label: clinics[label]
+                for label in sorted(clinics, key=len, reverse=True)
+                if len(label) >= 2
+            },
             clinic_order=tuple(c.name for c in config.clinics),
             deadline=config.deadline(run_date),
         )
@@ -73,10 +77,9 @@ class Recipients:
         if village_code in self.villages.names:
             return self.villages.names[village_code]
         parts = path.split("/")
-        by_length = sorted(self.clinics, key=len, reverse=True)
         for text in (parts[-1], *reversed(parts[:-1])):
             folded = fold(text)
-            clinic = next((label for label in by_length if label in folded), None)
+            clinic = next((label for label in self.clinics if label in folded), None)
             if clinic is not None:
                 return self.clinics[clinic]
             village = self.villages.find_in([text])
@@ -100,8 +103,11 @@ class Feedback:
         return any(not f.is_empty() for f in (self.files, self.refused, self.submissions))
 
 
-def _fix(code: str | None) -> str | None:
-    return None if code is None else REASON_FIXES.get(code, REASON_FIX_DEFAULT)
+def _fix(code: str) -> pl.Expr:
+    """How to correct a refusal, by its reason code (nulls stay null)."""
+    return pl.col(code).replace_strict(
+        REASON_FIXES, default=pl.lit(REASON_FIX_DEFAULT), return_dtype=pl.String
+    )
 
 
 def _with_senders(files: pl.DataFrame, recipients: Recipients) -> pl.DataFrame:
@@ -126,9 +132,7 @@ def _files_sheet(files: pl.DataFrame) -> pl.DataFrame:
         "rows_loaded",
         "rows_refused",
         "rows_retired",
-        pl.when(redo)
-        .then(pl.col("refusal_code").map_elements(_fix, return_dtype=pl.String))
-        .alias("fix"),
+        pl.when(redo).then(_fix("refusal_code")).alias("fix"),
     )
 
 
@@ -146,7 +150,7 @@ def _refused_sheet(refused: pl.DataFrame) -> pl.DataFrame:
         labels.alias("field"),
         "value_masked",
         "reason",
-        pl.col("reason_code").map_elements(_fix, return_dtype=pl.String).alias("fix"),
+        _fix("reason_code").alias("fix"),
     )
 
 
