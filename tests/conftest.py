@@ -30,8 +30,16 @@ from transforms.normalize import NormalizeContext
 from transforms.villages import VillageIndex
 
 # Prefect state of the test session lives in a throw-away folder, analytics off: never the
-# project's .prefect/ (the user's UI database), whatever the environment says.
-os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="epireport-prefect-")
+# project's .prefect/ (the user's UI database), whatever the environment says. The pytest-xdist
+# workers inherit the controller's folder (SESSION_HOME), so a result one worker's run
+# persisted is found by a run in another.
+SESSION_HOME = "EPIREPORT_TEST_PREFECT_HOME"
+# The API and the database of the session's one Prefect test server, which the controller
+# starts for its workers.
+SESSION_API = "EPIREPORT_TEST_PREFECT_API"
+SESSION_DB = "EPIREPORT_TEST_PREFECT_DB"
+os.environ.setdefault(SESSION_HOME, tempfile.mkdtemp(prefix="epireport-prefect-"))
+os.environ["PREFECT_HOME"] = os.environ[SESSION_HOME]
 os.environ.pop("PREFECT_API_URL", None)
 configure_prefect_environment()
 
@@ -81,25 +89,76 @@ def ctx(demo_config: TownshipConfig) -> NormalizeContext:
     )
 
 
-@pytest.fixture(scope="session")
-def prefect_harness():
-    """One temporary Prefect server for the whole session (starting one costs ~10 s)."""
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller of a run on xdist workers starts the one Prefect test server they all
+    use (one server start and one demo run per pytest run, not one per worker). The inner
+    loop (``-m "not slow"``) uses no server, so none is started for it."""
+    on_workers = bool(getattr(config.option, "numprocesses", None))
+    if not on_workers or _is_xdist_worker(config) or "not slow" in (config.option.markexpr or ""):
+        return
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_DATABASE_CONNECTION_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=90):
+    stack = contextlib.ExitStack()
+    stack.enter_context(prefect_test_harness(server_startup_timeout=90))
+    os.environ[SESSION_API] = PREFECT_API_URL.value()
+    os.environ[SESSION_DB] = PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+    config.stash[_SERVER] = stack
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack = config.stash.get(_SERVER, None)
+    if stack is not None:
+        os.environ.pop(SESSION_API, None)
+        os.environ.pop(SESSION_DB, None)
+        stack.close()
+
+
+_SERVER = pytest.StashKey[contextlib.ExitStack]()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """The session's Prefect test server: the controller's when it started one, else one of
+    this process's own (a run of selected tests with ``-m``)."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_DATABASE_CONNECTION_URL,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    url = os.environ.get(SESSION_API)
+    if url is None:
+        with prefect_test_harness(server_startup_timeout=90):
+            yield
+        return
+    server = {PREFECT_API_URL: url, PREFECT_SERVER_DATABASE_CONNECTION_URL: os.environ[SESSION_DB]}
+    with temporary_settings(updates=server):
         yield
+
+
+@contextlib.contextmanager
+def _built_once(tmp_path_factory, name: str) -> Iterator[Path]:
+    """A folder shared by the xdist workers of this pytest run, held under a lock while the
+    first worker to ask builds what it holds; the others then read it."""
+    base = tmp_path_factory.getbasetemp()  # under xdist, one folder per worker in the run's
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield shared
 
 
 @pytest.fixture(scope="session")
 def demo_inbox(tmp_path_factory, demo_config: TownshipConfig) -> tuple[Path, DemoInbox]:
-    """The generated demo inbox and its truth, written once per pytest run (~14 s) and shared
-    by the xdist workers (the first one to ask writes it, under a lock); read-only."""
-    base = tmp_path_factory.getbasetemp()  # under xdist, one folder per worker in the run's
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-shared"
-    shared.mkdir(exist_ok=True)
-    path, truth_file = shared / "inbox", shared / "truth.pickle"
-    with (shared / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """The generated demo inbox and its truth, written once per pytest run (~14 s); read-only."""
+    with _built_once(tmp_path_factory, "demo-shared") as shared:
+        path, truth_file = shared / "inbox", shared / "truth.pickle"
         if not truth_file.exists():
             truth = generate_inbox(path, demo_config)
             truth_file.write_bytes(pickle.dumps(truth))
@@ -147,10 +206,23 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_run(demo_inbox, tmp_path_factory, prefect_harness) -> DemoRun:
+    """Run once per pytest run when the workers share the controller's server (its flow run
+    is then theirs too), else once in this process."""
+    if os.environ.get(SESSION_API) is None:
+        return _run_demo(demo_inbox, tmp_path_factory.mktemp("demo-run") / "output")
+    with _built_once(tmp_path_factory, "demo-run-shared") as shared:
+        record = shared / "run.pickle"
+        if not record.exists():
+            run = _run_demo(demo_inbox, shared / "output")
+            record.write_bytes(pickle.dumps(run))
+            return run
+    return pickle.loads(record.read_bytes())
+
+
+def _run_demo(demo_inbox: tuple[Path, DemoInbox], out: Path) -> DemoRun:
     from flows.township_report import township_report
 
     inbox, truth = demo_inbox
-    out = tmp_path_factory.mktemp("demo-run") / "output"
     key = os.environ.pop("EPIREPORT_PERSON_KEY", None)  # the demo township's published key
     try:
         with collected_logs() as lines:
