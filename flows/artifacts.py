@@ -242,7 +242,11 @@ def publish_artifacts(
     run_dir = report.parent
     cutoff = run_dir.name
     keys = {kind: artifact_key(kind, township_code) for kind in ARTIFACT_KINDS}
-    names = [p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file()]
+    names = [
+        p.relative_to(run_dir).as_posix()
+        for p in run_dir.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    ]
     links = output_links(_served_url(run_dir), names)
     create_markdown_artifact(
         report_markdown(report.read_text(encoding="utf-8"), township_name, cutoff, links),

@@ -20,11 +20,13 @@ from typing import Literal
 from prefect import flow, get_client, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
-from epireport.config import load_county
+from epireport.config import CountyTownship, TownshipConfig, load_county
 from epireport.nightly import current_run_name
-from epireport.settings import project_resources
-from flows.township_report import township_report
+from epireport.settings import project_resources, resolve_person_key
+from flows.township_report import inputs_fingerprint, report_fingerprint, township_report
 from transforms.county import render_rollup, rollup, township_figures
+from transforms.discover import discover_files
+from transforms.ingest_cache import published_fingerprint
 from transforms.publish import frame_to_csv, publish_run
 from transforms.vocabulary import NIGHTLY_TEXTS
 
@@ -41,6 +43,35 @@ def run_township(
     return township_report(
         inbox=inbox, config_path=config_path, out=out, run_date=run_date, reread=reread
     )
+
+
+@task(name="find-unchanged-townships")
+def unchanged_townships(
+    townships: list[tuple[CountyTownship, Path, TownshipConfig]], inbox: Path, out: Path,
+    run_date: dt.date,
+) -> dict[str, Path]:  # fmt: skip
+    """Townships whose report for this cut-off was published from exactly these files,
+    config, run date and code: running them again would write the same report, so theirs
+    stands (code -> its report). ``--reread`` runs every township all the same."""
+    resources = project_resources()
+    logger = get_run_logger()
+    unchanged = {}
+    for entry, _, config in townships:
+        report = out / config.township.code / config.cutoff(run_date).isoformat() / "report.txt"
+        published = published_fingerprint(report.parent)
+        if published is None or not report.is_file():
+            continue
+        files = discover_files(inbox / entry.inbox)
+        person_key, _ = resolve_person_key(config)
+        inputs = inputs_fingerprint(files, config, run_date, person_key, resources)
+        if published == report_fingerprint(inputs, resources, accept_falls=()):
+            unchanged[config.township.code] = report
+            logger.info(
+                "township %s: inbox, config and code unchanged since its published report;"
+                " that report stands, the township is not run again",
+                config.township.code,
+            )
+    return unchanged
 
 
 @task(name="county-rollup")
@@ -113,22 +144,27 @@ def county_report(
     """Run every township of a county file, then write the county roll-up; returns its path.
 
     A deployment runs it as it stands (townships in worker processes); ``run_county`` picks
-    another task runner. ``reread`` reads every township's inbox again even where nothing
-    changed."""
+    another task runner. A township whose published report was made from exactly this
+    night's inputs and code is not run again; ``reread`` runs every township and reads
+    every inbox again even where nothing changed."""
     county, townships = load_county(config_path)
+    run_date = run_date or dt.date.today()
+    unchanged = {} if reread else unchanged_townships(townships, inbox, out, run_date)
     with _api_for_worker_processes():
         futures = {
-            config.township.code: (
-                config.township.name,
-                run_township.submit(
-                    config.township.code, inbox / entry.inbox, path,
-                    out / config.township.code, run_date, reread,
-                ),
+            config.township.code: run_township.submit(
+                config.township.code, inbox / entry.inbox, path,
+                out / config.township.code, run_date, reread,
             )
             for entry, path, config in townships
+            if config.township.code not in unchanged
         }  # fmt: skip
-        reports = {code: (name, f.result()) for code, (name, f) in futures.items()}
-    cutoff = townships[0][2].cutoff(run_date or dt.date.today())
+        ran = {code: f.result() for code, f in futures.items()}
+    reports = {
+        config.township.code: (config.township.name, (unchanged | ran)[config.township.code])
+        for _, _, config in townships
+    }
+    cutoff = townships[0][2].cutoff(run_date)
     return county_rollup(county.county.name, reports, cutoff, out / "county")
 
 

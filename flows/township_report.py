@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.context import TaskRunContext
 from prefect.runtime import flow_run
 
+import epireport
 from epireport.config import TownshipConfig, check_run_date, load_config, resolve_villages
 from epireport.faults import fault_point
 from epireport.nightly import current_run_name
@@ -31,6 +33,7 @@ from transforms.ingest import (
     settle_versions,
 )
 from transforms.ingest_cache import (
+    PUBLISHED_FINGERPRINT,
     code_digest,
     code_folders,
     inbox_fingerprint,
@@ -70,13 +73,28 @@ def discover(inbox: Path) -> list[InboxFile]:
     return files
 
 
+def inputs_fingerprint(
+    files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
+    resources: Resources,
+) -> str:  # fmt: skip
+    """What the stored tables and the checks' verdicts are made from."""
+    code = code_digest(code_folders(resources))
+    return inbox_fingerprint(files, config, run_date, person_key, code)
+
+
+def report_fingerprint(inputs: str, resources: Resources, accept_falls: Sequence[str]) -> str:
+    """What a published report is made from: the inputs, all the code and templates that
+    turn them into files, and the falls the office accepted for the run."""
+    folders = (*code_folders(resources), resources.templates_dir, FLOWS_DIR, EPIREPORT_DIR)
+    return result_key(inputs + code_digest(folders), {"accept_falls": sorted(accept_falls)})
+
+
 @stage(name="fingerprint-inbox")
 def fingerprint(
     files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
     resources: Resources,
 ) -> str:  # fmt: skip
-    code = code_digest(code_folders(resources))
-    return inbox_fingerprint(files, config, run_date, person_key, code)
+    return inputs_fingerprint(files, config, run_date, person_key, resources)
 
 
 @stage(name="reuse-stored-ingest")
@@ -256,13 +274,14 @@ def quality_docs(
 def render_and_publish(
     context: ReportContext, ingest: IngestLedger, resources: Resources, out: Path,
     quality_pages: dict[str, str], lexicon: Lexicon, sent: pl.DataFrame, recipients: Recipients,
-    names_of: dict[str, str],
+    names_of: dict[str, str], made_from: str,
 ) -> Path:  # fmt: skip
     previous = read_previous_metrics(out, context.cutoff_date)
     files = build_outputs(context, ingest, resources, previous, lexicon, names_of) | quality_pages
     files |= feedback_workbooks(
         ingest, sent, recipients, lexicon, context.township_name, context.cutoff_date
     )
+    files[PUBLISHED_FINGERPRINT] = made_from
     fault_point("render")
     run_dir = publish_run(out, context.cutoff_date.isoformat(), files)
     get_run_logger().info("render: report written to %s", mask_text(str(run_dir / "report.txt")))
@@ -275,6 +294,9 @@ def _gate(verdict: QualityVerdict) -> None:
         raise QualityGateFailed(verdict)
 
 
+# Code beyond ``code_folders`` that shapes a published report.
+FLOWS_DIR = Path(__file__).parent
+EPIREPORT_DIR = Path(epireport.__file__).parent
 # Reader processes: one per core of the machine this is built for.
 READER_WORKERS = 2
 
@@ -349,8 +371,9 @@ def township_report(
     lexicon = township_lexicon(ctx.villages)
     recipients = Recipients.of(config, run_date)
     names_of = {**ctx.villages.names, **{c.code: c.name for c in config.clinics}}
+    made_from = report_fingerprint(inputs, resources, accept_falls)
     report = render_and_publish(
-        context, ledger, resources, out, pages, lexicon, sent, recipients, names_of
+        context, ledger, resources, out, pages, lexicon, sent, recipients, names_of, made_from
     )
     get_run_logger().info(
         "quality: %s; read them in %s",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -116,3 +117,51 @@ def test_other_task_runners_give_the_same_county_result(
     )  # fmt: skip
     assert rollup_rows(report) == rollup_rows(county_run.report)
     assert report.read_text(encoding="utf-8") == county_run.report.read_text(encoding="utf-8")
+
+
+def published_version(out: Path, code: str) -> str:
+    """The run folder a township's published cut-off points at: a new run makes a new one."""
+    return (out / code / "2022-12-20").readlink().name
+
+
+def test_an_unchanged_township_keeps_its_report_and_a_changed_one_runs_again(
+    county_run: CountyRun, county_inbox, tmp_path, prefect_harness
+) -> None:
+    """The second night on the same files runs no township; after one file of 青石镇 is
+    removed, only 青石镇 runs, and the roll-up follows its new figures."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    shutil.copytree(county_inbox, inbox)  # contents and modification times kept
+    shutil.copytree(county_run.out, out, symlinks=True)
+    before = {code: published_version(out, code) for code in ("baisha", "qingshi")}
+
+    report = run_county(
+        inbox=inbox, config_path=COUNTY_CONFIG, out=out, run_date=RUN_DATE, task_runner="threads"
+    )
+    assert {code: published_version(out, code) for code in before} == before
+    assert report.read_text(encoding="utf-8") == county_run.report.read_text(encoding="utf-8")
+
+    removed = sorted((inbox / "qingshi").rglob("*.xlsx"))[0]
+    removed.unlink()
+    report = run_county(
+        inbox=inbox, config_path=COUNTY_CONFIG, out=out, run_date=RUN_DATE, task_runner="threads"
+    )
+    assert published_version(out, "baisha") == before["baisha"]
+    assert published_version(out, "qingshi") != before["qingshi"]
+    summary = (out / "qingshi" / "latest" / "ingest_summary.csv").read_text(encoding="utf-8-sig")
+    assert removed.name not in summary
+    qingshi = json.loads((out / "qingshi" / "latest" / "metrics.json").read_text())["sections"]
+    row = next(r for r in rollup_rows(report) if r["township_code"] == "qingshi")
+    assert int(row["p60"]) == qingshi["vaccination"]["p60"]
+
+
+def test_reread_runs_every_township_again(
+    county_run: CountyRun, county_inbox, tmp_path, prefect_harness
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(county_run.out, out, symlinks=True)
+    before = {code: published_version(out, code) for code in ("baisha", "qingshi")}
+    run_county(
+        inbox=county_inbox, config_path=COUNTY_CONFIG, out=out, run_date=RUN_DATE,
+        task_runner="threads", reread=True,
+    )  # fmt: skip
+    assert all(published_version(out, code) != before[code] for code in before)

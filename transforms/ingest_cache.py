@@ -33,6 +33,9 @@ from transforms.discover import InboxFile
 from transforms.ingest import IngestLedger
 
 FINGERPRINT_TABLE = "ingest_fingerprint"
+# Beside a published report: the fingerprint of everything it was made from (hidden, so that
+# no listing of the run's files shows it).
+PUBLISHED_FINGERPRINT = ".fingerprint"
 TRANSFORMS_DIR = Path(transforms.__file__).parent
 # Bump when the meaning of stored tables changes in a way the source hash cannot see.
 FINGERPRINT_VERSION = "1"
@@ -110,3 +113,11 @@ def stored_ingest(db_path: Path, fingerprint: str) -> IngestLedger | None:
             sheets=con.sql("select * from ingested_sheets").pl(),
             unknown_values=con.sql("select * from unknown_values").pl(),
         )
+
+
+def published_fingerprint(run_dir: Path) -> str | None:
+    """What the report published in ``run_dir`` was made from, when it says."""
+    try:
+        return (run_dir / PUBLISHED_FINGERPRINT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
