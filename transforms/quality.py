@@ -417,7 +417,11 @@ def run_suites(
     for spec in suites:
         if spec.table not in frames:
             continue
-        batch = source.add_dataframe_asset(spec.name).add_batch_definition_whole_dataframe("all")
+        batch = (
+            source.add_dataframe_asset(spec.name)
+            .add_batch_definition_whole_dataframe("all")
+            .get_batch(batch_parameters={"dataframe": frames[spec.table]})
+        )
         expectations = [
             ExpectationConfiguration(
                 type=e.type,
@@ -426,12 +430,6 @@ def run_suites(
             )
             for e in spec.expectations
         ]
-        # The whole suite in one: adding expectations one by one to a stored suite
-        # re-serializes it into the store each time.
-        suite = context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=expectations))
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
-        )
         result_format = RESULT_FORMAT
         if spec.name_rows_by:
             result_format = {
@@ -440,8 +438,11 @@ def run_suites(
                 "unexpected_index_column_names": [spec.name_rows_by],
                 "return_unexpected_index_query": False,
             }
-        run = validation.run(
-            batch_parameters={"dataframe": frames[spec.table]}, result_format=result_format
+        # The suite is validated as it stands, never added to the context's stores: storing
+        # a suite and a validation definition re-serializes them (an eighth of the time).
+        run = batch.validate(
+            gx.ExpectationSuite(name=spec.name, expectations=expectations),
+            result_format=result_format,
         )
         for r in run.results:
             error = _exception_of(r.exception_info)
