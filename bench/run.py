@@ -70,7 +70,16 @@ SIZES: dict[str, Size] = {
     "county": Size(townships=20, persons=29_000, villages=5),
     "large": Size(townships=40, persons=29_000, villages=5),
 }
-TARGETS_S = {"township": 10.0, "county": 60.0}
+# Issue 16's targets: (result field, limit), each met when the measured value is at most it.
+TARGETS: dict[str, tuple[tuple[str, float], ...]] = {
+    "township": (("pipeline_wall_s", 8.0),),
+    "county": (
+        ("pipeline_wall_s", 45.0),
+        ("ratio_pipeline_to_baseline", 4.0),
+        ("unchanged_rerun_wall_s", 8.0),
+    ),
+    "large": (("peak_tree_rss_mb", 1536.0),),
+}
 # Distinct township names (each + 镇) that share no characters' run with the five demo
 # villages a 5-village township keeps (石门, 青山, 白沙, 桃源, 柳塘).
 TOWNSHIP_CORES = [
@@ -391,7 +400,7 @@ def bench_size(size: str, repeat: int, api_url: str, startup_s: float, task_runn
         "dose_records_per_s": records / wall,
         "baseline_figures": baseline[0]["figures"],
         "naive_figures": naive[0]["figures"],
-        "target_s": TARGETS_S.get(size),
+        "targets": dict(TARGETS.get(size, ())),
     }
 
 
@@ -412,6 +421,14 @@ def _figure(result: dict, source: str, key: str) -> str:
 
 def _skipped(files: dict[str, int]) -> int:
     return sum(n for what, n in files.items() if what.startswith("skipped"))
+
+
+def _target(result: dict, field: str) -> str:
+    """ "≤ limit met" or "≤ limit MISSED" for a target of this size, "-" where it has none."""
+    limit = result.get("targets", {}).get(field)
+    if limit is None:
+        return "-"
+    return f"≤{limit:g} {'met' if result[field] <= limit else 'MISSED'}"
 
 
 def print_table(results: list[dict]) -> None:
@@ -449,7 +466,10 @@ def print_table(results: list[dict]) -> None:
         ],
         ("naive files skipped", lambda r: f"{_skipped(r['naive_figures']['files'])}"),
         ("naive rows skipped", lambda r: f"{sum(r['naive_figures']['rows_skipped'].values())}"),
-        ("target s", lambda r: "-" if r["target_s"] is None else f"{r['target_s']:.0f}"),
+        *[
+            (f"target {field}", lambda r, field=field: _target(r, field))
+            for field in dict.fromkeys(f for targets in TARGETS.values() for f, _ in targets)
+        ],
     ]
     for label, cell in rows:
         print(f"{label:28}" + "".join(f"{cell(r):>14}" for r in results))
