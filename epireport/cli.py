@@ -32,11 +32,19 @@ from epireport.settings import (
     PROJECT_ROOT,
     configure_prefect_environment,
     files_port,
+    port_number,
     ui_port,
 )
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo-township.yaml"
 REREAD_HELP = "read every file again even when inbox, config and code are unchanged"
+
+
+def _port(text: str) -> int:
+    port = port_number(text)
+    if port is None:
+        raise argparse.ArgumentTypeError(f"not a port number (1-65535): {text}")
+    return port
 
 
 def _date(text: str) -> dt.date:
@@ -147,9 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     server = commands.add_parser(
         "server", help="start a local Prefect server and its UI, and serve the output folder"
     )
-    server.add_argument("--port", type=int, default=None, help="the UI's, on 127.0.0.1")
+    server.add_argument("--port", type=_port, default=None, help="the UI's, on 127.0.0.1")
     server.add_argument(
-        "--files-port", type=int, default=None, help="the output folder's, on 127.0.0.1"
+        "--files-port", type=_port, default=None, help="the output folder's, on 127.0.0.1"
     )
     server.add_argument(
         "--out", type=Path, default=Path("output"), help="the output folder the links open"

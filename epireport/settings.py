@@ -84,13 +84,19 @@ def configure_prefect_environment(home: Path | None = None) -> None:
     os.environ.setdefault("PREFECT_HOME", str(home or Path.cwd() / ".prefect"))
 
 
+def port_number(text: str) -> int | None:
+    """The TCP port ``text`` names (1-65535), or None when it names none."""
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
 def _port(env: str, default: int) -> int:
     text = os.environ.get(env)
     if not text:
         return default
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    port = port_number(text)
+    if port is None:
         raise ConfigError(f"{env}: not a port number (1-65535): {text!r}")
-    return int(text)
+    return port
 
 
 def ui_port() -> int:

@@ -352,7 +352,8 @@ def township_report(
         ingest = normalize(read_inbox(files, ctx, Limits.of(config)), ctx)
         load(ingest, db_path, resources, ctx, inputs)
         ledger = ingest.ledger
-    sent = submissions(db_path, resources, config, config.deadline(run_date))
+    deadline = config.deadline(run_date)
+    sent = submissions(db_path, resources, config, deadline)
     stored_verdict = check_stored.with_options(refresh_cache=reread)(
         db_path, resources, params, inputs
     )
@@ -369,7 +370,7 @@ def township_report(
     )
     context = ReportContext.from_config(config, computed.metrics, run_date)
     lexicon = township_lexicon(ctx.villages)
-    recipients = Recipients.of(config, run_date)
+    recipients = Recipients.of(config, ctx.villages, deadline)
     names_of = {**ctx.villages.names, **{c.code: c.name for c in config.clinics}}
     made_from = report_fingerprint(inputs, resources, accept_falls)
     report = render_and_publish(

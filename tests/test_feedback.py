@@ -60,7 +60,7 @@ PERSON_PHONE = "13912345678"
 
 
 def recipients(config: TownshipConfig) -> Recipients:
-    return Recipients.of(config, RUN_DATE)
+    return Recipients.of(config, VillageIndex.from_config(config), config.deadline(RUN_DATE))
 
 
 def lexicon(config: TownshipConfig):

@@ -200,6 +200,18 @@ def test_ports_come_from_the_environment_with_defaults(monkeypatch: pytest.Monke
             files_url()
 
 
+@pytest.mark.parametrize("option", ["--port", "--files-port"])
+@pytest.mark.parametrize("bad", ["http", "0", "70000", "-1"])
+def test_a_port_option_out_of_range_stops_with_one_line_naming_it(
+    option: str, bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _parser().parse_args(["server", option, bad])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert option in error and f"not a port number (1-65535): {bad}" in error
+
+
 def unit(name: str) -> dict[str, list[str]]:
     """A systemd unit's ``Key=value`` lines by key (keys may repeat), sections merged."""
     found: dict[str, list[str]] = {}

@@ -26,7 +26,7 @@ from epireport.config import ConfigError, FileKind, TownshipConfig
 from transforms.contract import CONTRACT, fold_value
 from transforms.ingest import VILLAGE_FILE_KINDS
 from transforms.normalize import AMBIGUOUS_TYPES, VACCINATION_START
-from transforms.township_vocabulary import ENUMERATION_TABLES, township_vocabulary
+from transforms.township_vocabulary import ENUMERATION_TABLES, Vocabulary, township_vocabulary
 from transforms.vocabulary import (
     KIND_LABELS,
     QUANTITY_CEILING,
@@ -92,7 +92,9 @@ class TemplateColumn:
         return self.field_type == "village" or self.field_type in AMBIGUOUS_TYPES
 
 
-def spelling_groups(field_type: str, config: TownshipConfig) -> list[tuple[str, list[str]]]:
+def spelling_groups(
+    field_type: str, config: TownshipConfig, vocabulary: Vocabulary
+) -> list[tuple[str, list[str]]]:
     """Per code of the field's enumeration, in the contract's order: its label and its other
     spellings, the township's own (config ``vocabulary.spellings``) after the shipped ones.
     A spelling that folds like an earlier one is left out."""
@@ -102,7 +104,7 @@ def spelling_groups(field_type: str, config: TownshipConfig) -> list[tuple[str, 
     codes = {
         str(code): list(spec.spellings) for code, spec in CONTRACT.enumerations[name].codes.items()
     }
-    index = township_vocabulary(config).index(field_type)
+    index = vocabulary.index(field_type)
     for spelling in config.vocabulary.spellings.get(name, {}):
         codes[index.spellings[fold_value(spelling)]].append(spelling)
     seen: set[str] = set()
@@ -120,6 +122,7 @@ def spelling_groups(field_type: str, config: TownshipConfig) -> list[tuple[str, 
 def template_columns(kind: FileKind, config: TownshipConfig) -> tuple[TemplateColumn, ...]:
     """The columns of ``kind``'s template: every field the reader reads, in contract order."""
     villages = tuple(v.name for v in config.villages)
+    vocabulary = township_vocabulary(config)
     columns = []
     for field, spec in CONTRACT.kinds[kind].fields.items():
         if not spec.read or spec.type is None:
@@ -130,7 +133,7 @@ def template_columns(kind: FileKind, config: TownshipConfig) -> tuple[TemplateCo
         bound = None
         if field_type == "village":
             rule, choices, accepted = TEMPLATE_RULES["village"], villages, villages
-        elif groups := spelling_groups(field_type, config):
+        elif groups := spelling_groups(field_type, config, vocabulary):
             rule = TEMPLATE_RULES["mode" if field_type == "mode" else "enum"]
             choices = (*[g[0] for g in groups], *[s for _, others in groups for s in others])
             accepted = tuple(

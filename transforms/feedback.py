@@ -22,6 +22,7 @@ import xlsxwriter
 
 from epireport.config import TownshipConfig
 from transforms.ingest import IngestLedger
+from transforms.listings import field_names, named
 from transforms.masking import Lexicon, mask_listing, mask_text
 from transforms.unknown_values import VOCABULARY_REASONS
 from transforms.villages import VillageIndex
@@ -35,7 +36,6 @@ from transforms.vocabulary import (
     REASON_FIX_DEFAULT,
     REASON_FIXES,
     SUBMISSION_STATES,
-    field_label,
     fold,
 )
 
@@ -57,17 +57,18 @@ class Recipients:
     deadline: dt.date
 
     @classmethod
-    def of(cls, config: TownshipConfig, run_date: dt.date) -> Recipients:
+    def of(cls, config: TownshipConfig, villages: VillageIndex, deadline: dt.date) -> Recipients:
+        """The run's own village index and deadline, as the other stages use them."""
         clinics = {fold(label): c.name for c in config.clinics for label in (c.name, *c.aliases)}
         return cls(
-            villages=VillageIndex.from_config(config),
+            villages=villages,
             clinics={
                 label: clinics[label]
                 for label in sorted(clinics, key=len, reverse=True)
                 if len(label) >= 2
             },
             clinic_order=tuple(c.name for c in config.clinics),
-            deadline=config.deadline(run_date),
+            deadline=deadline,
         )
 
     def sender(self, path: str, village_code: str | None) -> str:
@@ -125,8 +126,8 @@ def _files_sheet(files: pl.DataFrame) -> pl.DataFrame:
     return files.sort("path", "kind", nulls_last=True).select(
         "sender",
         "path",
-        pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")),
-        pl.col("status").replace_strict(FILE_STATUS_LABELS, default=pl.col("status")),
+        named("kind", KIND_LABELS),
+        named("status", FILE_STATUS_LABELS),
         pl.when(redo).then(pl.col("refusal")).alias("refusal"),
         "rows_read",
         "rows_loaded",
@@ -139,15 +140,12 @@ def _files_sheet(files: pl.DataFrame) -> pl.DataFrame:
 def _refused_sheet(refused: pl.DataFrame) -> pl.DataFrame:
     """Every refused row where the sender finds it (file, sheet, row, the column's template
     header), its masked value, the reason and how to correct it."""
-    labels = pl.struct("kind", "field").map_elements(
-        lambda r: field_label(r["kind"] or "", r["field"] or ""), return_dtype=pl.String
-    )
     return refused.sort("path", "sheet", "row_number", nulls_last=True).select(
         "sender",
         "path",
         "sheet",
         "row_number",
-        labels.alias("field"),
+        field_names().alias("field"),
         "value_masked",
         "reason",
         _fix("reason_code").alias("fix"),
@@ -160,9 +158,6 @@ def _unknown_sheet(refused: pl.DataFrame, unknown_values: pl.DataFrame) -> pl.Da
     suggestions = unknown_values.select(
         "kind", "field", "value_masked", "reason_code", "suggestion"
     ).unique(subset=["kind", "field", "value_masked", "reason_code"], keep="first")
-    labels = pl.struct("kind", "field").map_elements(
-        lambda r: field_label(r["kind"] or "", r["field"] or ""), return_dtype=pl.String
-    )
     return (
         refused.filter(pl.col("reason_code").is_in(list(VOCABULARY_REASONS)))
         .group_by("sender", "kind", "field", "value_masked", "reason_code")
@@ -171,8 +166,8 @@ def _unknown_sheet(refused: pl.DataFrame, unknown_values: pl.DataFrame) -> pl.Da
         .sort("kind", "field", "rows", "value_masked", descending=[False, False, True, False])
         .select(
             "sender",
-            pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")),
-            labels.alias("field"),
+            named("kind", KIND_LABELS),
+            field_names().alias("field"),
             "value_masked",
             "rows",
             "suggestion",

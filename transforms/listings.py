@@ -5,10 +5,10 @@ heads them, refusal reasons in words; keys and codes left out. Values pass the m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from transforms.ingest import IngestLedger
 from transforms.masking import Lexicon, mask_listing
 from transforms.vocabulary import (
     FILE_STATUS_LABELS,
@@ -17,6 +17,9 @@ from transforms.vocabulary import (
     REASON_TEXTS,
     field_label,
 )
+
+if TYPE_CHECKING:  # ingest's unknown values are labelled here: no import at run time
+    from transforms.ingest import IngestLedger
 
 
 def reasons_in_words(counts: str | None) -> str | None:
@@ -27,8 +30,16 @@ def reasons_in_words(counts: str | None) -> str | None:
     return "；".join(f"{REASON_TEXTS.get(code, code)} {n} 行" for code, n in parts)
 
 
-def _labelled(column: str, labels: Mapping[str, str]) -> pl.Expr:
+def named(column: str, labels: Mapping[str, str]) -> pl.Expr:
+    """``column``'s codes by their labels; a value without one stays as it is."""
     return pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.String)
+
+
+def field_names() -> pl.Expr:
+    """Each row's ``field`` as the template of its row's ``kind`` heads it."""
+    return pl.struct("kind", "field").map_elements(
+        lambda r: field_label(r["kind"] or "", r["field"] or ""), return_dtype=pl.String
+    )
 
 
 def office_listing(
@@ -39,23 +50,19 @@ def office_listing(
     ``names_of``: village and clinic codes -> names. A ``field`` is named by the template
     header of its row's ``kind``; the ``kind`` column then names the ledger."""
     shown = mask_listing(frame, lexicon)
-    named: list[pl.Expr] = []
+    labelled: list[pl.Expr] = []
     if "field" in shown.columns and "kind" in shown.columns:
-        named.append(
-            pl.struct("kind", "field")
-            .map_elements(lambda r: field_label(r["kind"], r["field"]), return_dtype=pl.String)
-            .alias("field")
-        )
+        labelled.append(field_names().alias("field"))
     values: dict[str, Callable[[str], pl.Expr]] = {
-        "kind": lambda c: _labelled(c, dict(KIND_LABELS)),
-        "village_code": lambda c: _labelled(c, dict(names_of)),
-        "status": lambda c: _labelled(c, FILE_STATUS_LABELS),
+        "kind": lambda c: named(c, dict(KIND_LABELS)),
+        "village_code": lambda c: named(c, dict(names_of)),
+        "status": lambda c: named(c, FILE_STATUS_LABELS),
         "refused_by_reason": lambda c: pl.col(c).map_elements(
             reasons_in_words, return_dtype=pl.String
         ),
     }
-    named += [expr(c).alias(c) for c, expr in values.items() if c in shown.columns]
-    shown = shown.with_columns(named) if named else shown
+    labelled += [expr(c).alias(c) for c, expr in values.items() if c in shown.columns]
+    shown = shown.with_columns(labelled) if labelled else shown
     kept = [c for c in shown.columns if c in LISTING_HEADINGS]
     return shown.select(kept).rename({c: LISTING_HEADINGS[c] for c in kept})
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from transforms.listings import field_names, named
 from transforms.normalize import FIELD_TYPES, NormalizeContext
 from transforms.spellings import VALUE_AMBIGUOUS, SpellingIndex, fold_value
 from transforms.vocabulary import (
@@ -146,9 +147,6 @@ LISTING_COLUMNS: dict[str, str] = {
 def unknown_values_listing(frame: pl.DataFrame) -> pl.DataFrame:
     """The lines of ``unknown_values`` as the office reads them: Chinese headings and labels."""
     labelled = frame.with_columns(
-        pl.col("kind").replace_strict(KIND_LABELS, default=pl.col("kind")).alias("kind_label"),
-        pl.struct("kind", "field")
-        .map_elements(lambda r: field_label(r["kind"], r["field"]), return_dtype=pl.String)
-        .alias("field_label"),
+        named("kind", KIND_LABELS).alias("kind_label"), field_names().alias("field_label")
     )
     return labelled.select([pl.col(c).alias(h) for c, h in LISTING_COLUMNS.items()])
