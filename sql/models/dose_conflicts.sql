@@ -16,6 +16,15 @@ with stated as (
     from stg_vaccination where village_code is not null
 ),
 
+-- Found by min <> max first (values are never null here): the ordered lists below are then
+-- built for the few conflicting doses only, not held in memory for every dose.
+conflicting as (
+    select person_key, dose, field
+    from stated
+    group by person_key, dose, field
+    having min(value) <> max(value)
+),
+
 conflicts as (
     select
         person_key,
@@ -26,8 +35,8 @@ conflicts as (
         string_agg(file_id || ':' || sheet || ':' || row_number, ',' order by file_id, sheet, row_number)
             as sources
     from stated
+    semi join conflicting using (person_key, dose, field)
     group by person_key, dose, field
-    having count(distinct value) > 1
 )
 
 select
