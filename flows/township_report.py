@@ -85,8 +85,9 @@ def inputs_fingerprint(
 def report_fingerprint(inputs: str, resources: Resources, accept_falls: Sequence[str]) -> str:
     """What a published report is made from: the inputs, all the code and templates that
     turn them into files, and the falls the office accepted for the run."""
-    folders = (*code_folders(resources), resources.templates_dir, FLOWS_DIR, EPIREPORT_DIR)
-    return result_key(inputs + code_digest(folders), {"accept_falls": sorted(accept_falls)})
+    code = code_digest((*code_folders(resources), FLOWS_DIR, EPIREPORT_DIR))
+    templates = code_digest((resources.templates_dir,), suffixes=None)
+    return result_key(inputs + code + templates, {"accept_falls": sorted(accept_falls)})
 
 
 @stage(name="fingerprint-inbox")

@@ -13,7 +13,7 @@ import pytest
 from conftest import DEMO_CONFIG, RUN_DATE
 
 from epireport.settings import PROJECT_ROOT, project_resources
-from flows.township_report import township_report
+from flows.township_report import report_fingerprint, township_report
 from transforms.discover import discover_files
 from transforms.ingest_cache import (
     code_digest,
@@ -184,3 +184,19 @@ def test_a_result_key_follows_content_code_and_parameters(tmp_path: Path) -> Non
     )
     (tmp_path / "suite.yaml").write_text("table: u\n")
     assert key != result_key("tables" + code_digest([tmp_path]), {"cutoff": RUN_DATE})
+
+
+def test_a_reports_fingerprint_follows_templates_and_accepted_falls(tmp_path: Path) -> None:
+    """A county run keeps a township's published report only while this fingerprint stays:
+    a changed template (whatever its suffix) or another accepted fall must change it."""
+    resources = project_resources()
+    templates = tmp_path / "templates"
+    shutil.copytree(resources.templates_dir, templates)
+    copied = replace(resources, templates_dir=templates)
+    first = report_fingerprint("inputs", copied, ())
+    assert report_fingerprint("inputs", copied, ()) == first
+    assert report_fingerprint("other inputs", copied, ()) != first
+    assert report_fingerprint("inputs", copied, ("SM",)) != first
+    template = sorted(templates.rglob("*.j2"))[0]
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert report_fingerprint("inputs", copied, ()) != first

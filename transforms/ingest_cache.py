@@ -45,11 +45,13 @@ FINGERPRINT_VERSION = "1"
 CODE_SUFFIXES = frozenset({".py", ".sql", ".yaml"})
 
 
-def code_digest(folders: Iterable[Path]) -> str:
-    """Every source file under the folders: a change to any one changes the digest."""
+def code_digest(folders: Iterable[Path], suffixes: frozenset[str] | None = CODE_SUFFIXES) -> str:
+    """Every source file under the folders (every file when ``suffixes`` is None): a change
+    to any one changes the digest."""
     digest = hashlib.sha256()
     for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.suffix in CODE_SUFFIXES):
+        found = (p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        for path in sorted(p for p in found if suffixes is None or p.suffix in suffixes):
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
