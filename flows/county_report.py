@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_client, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from epireport.config import CountyTownship, TownshipConfig, load_county
@@ -74,10 +75,25 @@ def unchanged_townships(
     return unchanged
 
 
+def rollup_markdown(text: str, county_name: str, ran: list[str], kept: list[str]) -> str:
+    """The county run's artifact: which townships ran tonight, whose reports were kept, and
+    the roll-up as written."""
+    names = {
+        key: "、".join(group) or NIGHTLY_TEXTS["none"]
+        for key, group in (("county_ran", ran), ("county_kept", kept))
+    }
+    lines = [NIGHTLY_TEXTS[key].format(names=value) for key, value in names.items()]
+    title = NIGHTLY_TEXTS["county_name"].format(county=county_name)
+    return "\n\n".join([f"# {title}", *lines, f"```text\n{text.rstrip()}\n```"]) + "\n"
+
+
 @task(name="county-rollup")
 def county_rollup(
-    county_name: str, reports: dict[str, tuple[str, Path]], cutoff: dt.date, out: Path
-) -> Path:
+    county_name: str, reports: dict[str, tuple[str, Path]], cutoff: dt.date, out: Path,
+    kept: frozenset[str] = frozenset(),
+) -> Path:  # fmt: skip
+    """The roll-up's files, and an artifact naming the townships whose reports were kept
+    (codes in ``kept``) apart from those run tonight."""
     resources = project_resources()
     metrics = {
         code: (name, report.parent / "metrics.json") for code, (name, report) in reports.items()
@@ -88,6 +104,19 @@ def county_rollup(
         out,
         cutoff.isoformat(),
         {"county_report.txt": text, "county_figures.csv": frame_to_csv(table)},
+    )
+    names = {code: name for code, (name, _) in reports.items()}
+    create_markdown_artifact(
+        rollup_markdown(
+            text,
+            county_name,
+            ran=[name for code, name in names.items() if code not in kept],
+            kept=[name for code, name in names.items() if code in kept],
+        ),
+        key="county-report",
+        description=NIGHTLY_TEXTS["county_artifact"].format(
+            county=county_name, cutoff=cutoff.isoformat()
+        ),
     )
     get_run_logger().info("county: roll-up of %d townships in %s", len(reports), run_dir)
     return run_dir / "county_report.txt"
@@ -165,7 +194,7 @@ def county_report(
         for _, _, config in townships
     }
     cutoff = townships[0][2].cutoff(run_date)
-    return county_rollup(county.county.name, reports, cutoff, out / "county")
+    return county_rollup(county.county.name, reports, cutoff, out / "county", frozenset(unchanged))
 
 
 def run_county(

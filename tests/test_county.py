@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import RUN_DATE
+from prefect.artifacts import Artifact
 
 from epireport.config import load_config
 from epireport.demo import generate_inbox
@@ -119,6 +120,13 @@ def test_other_task_runners_give_the_same_county_result(
     assert report.read_text(encoding="utf-8") == county_run.report.read_text(encoding="utf-8")
 
 
+def county_artifact() -> str:
+    """The latest county run's artifact (this file's county runs are one after another)."""
+    artifact = Artifact.get("county-report")
+    assert artifact is not None
+    return str(artifact.data)
+
+
 def published_version(out: Path, code: str) -> str:
     """The run folder a township's published cut-off points at: a new run makes a new one."""
     return (out / code / "2022-12-20").readlink().name
@@ -139,6 +147,10 @@ def test_an_unchanged_township_keeps_its_report_and_a_changed_one_runs_again(
     )
     assert {code: published_version(out, code) for code in before} == before
     assert report.read_text(encoding="utf-8") == county_run.report.read_text(encoding="utf-8")
+    artifact = county_artifact()
+    assert "本次生成报告的乡镇：无。" in artifact
+    assert "（收件箱文件、配置和程序均未变化）：白沙镇、青石镇。" in artifact
+    assert report.read_text(encoding="utf-8").strip() in artifact
 
     removed = sorted((inbox / "qingshi").rglob("*.xlsx"))[0]
     removed.unlink()
@@ -147,6 +159,8 @@ def test_an_unchanged_township_keeps_its_report_and_a_changed_one_runs_again(
     )
     assert published_version(out, "baisha") == before["baisha"]
     assert published_version(out, "qingshi") != before["qingshi"]
+    artifact = county_artifact()
+    assert "本次生成报告的乡镇：青石镇。" in artifact and "均未变化）：白沙镇。" in artifact
     summary = (out / "qingshi" / "latest" / "ingest_summary.csv").read_text(encoding="utf-8-sig")
     assert removed.name not in summary
     qingshi = json.loads((out / "qingshi" / "latest" / "metrics.json").read_text())["sections"]

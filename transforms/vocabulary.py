@@ -751,6 +751,10 @@ NIGHTLY_TEXTS: dict[str, str] = {
     "stopping": "收到停止信号，正在停止每晚运行",
     "stopped": "每晚运行已停止",
     "server_gone": "Prefect 服务没有应答，每晚运行已直接停止（计划未暂停）",
+    "county_artifact": "{county}全县汇总，截至{cutoff}",
+    "county_ran": "本次生成报告的乡镇：{names}。",
+    "county_kept": "沿用已发布报告的乡镇（收件箱文件、配置和程序均未变化）：{names}。",
+    "none": "无",
 }
 # `epireport server` (`make ui`): what it says when it starts, and a port already taken.
 SERVER_TEXTS: dict[str, str] = {
