@@ -14,6 +14,7 @@ import fcntl
 import logging
 import os
 import pickle
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +39,10 @@ SESSION_HOME = "EPIREPORT_TEST_PREFECT_HOME"
 # starts for its workers.
 SESSION_API = "EPIREPORT_TEST_PREFECT_API"
 SESSION_DB = "EPIREPORT_TEST_PREFECT_DB"
-os.environ.setdefault(SESSION_HOME, tempfile.mkdtemp(prefix="epireport-prefect-"))
+# Made here (the controller, or a run without xdist) rather than inherited: removed at the end.
+_OWN_HOME = SESSION_HOME not in os.environ
+if _OWN_HOME:
+    os.environ[SESSION_HOME] = tempfile.mkdtemp(prefix="epireport-prefect-")
 os.environ["PREFECT_HOME"] = os.environ[SESSION_HOME]
 os.environ.pop("PREFECT_API_URL", None)
 configure_prefect_environment()
@@ -116,6 +120,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os.environ.pop(SESSION_API, None)
         os.environ.pop(SESSION_DB, None)
         stack.close()
+    if _OWN_HOME:
+        shutil.rmtree(os.environ.pop(SESSION_HOME), ignore_errors=True)
 
 
 _SERVER = pytest.StashKey[contextlib.ExitStack]()
