@@ -24,10 +24,15 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from epireport.config import CountyTownship, TownshipConfig, load_county
 from epireport.nightly import current_run_name
 from epireport.settings import project_resources, resolve_person_key
-from flows.township_report import inputs_fingerprint, report_fingerprint, township_report
+from flows.township_report import output_code_digest, report_fingerprint, township_report
 from transforms.county import render_rollup, rollup, township_figures
 from transforms.discover import discover_files
-from transforms.ingest_cache import published_fingerprint
+from transforms.ingest_cache import (
+    code_digest,
+    code_folders,
+    inbox_fingerprint,
+    published_fingerprint,
+)
 from transforms.publish import frame_to_csv, publish_run
 from transforms.vocabulary import NIGHTLY_TEXTS
 
@@ -56,6 +61,8 @@ def unchanged_townships(
     stands (code -> its report). ``--reread`` runs every township all the same."""
     resources = project_resources()
     logger = get_run_logger()
+    code = code_digest(code_folders(resources))  # the same for every township: once
+    output_code = output_code_digest(resources)
     unchanged = {}
     for entry, _, config in townships:
         report = out / config.township.code / config.cutoff(run_date).isoformat() / "report.txt"
@@ -64,8 +71,8 @@ def unchanged_townships(
             continue
         files = discover_files(inbox / entry.inbox)
         person_key, _ = resolve_person_key(config)
-        inputs = inputs_fingerprint(files, config, run_date, person_key, resources)
-        if published == report_fingerprint(inputs, resources, accept_falls=()):
+        inputs = inbox_fingerprint(files, config, run_date, person_key, code)
+        if published == report_fingerprint(inputs, output_code, accept_falls=()):
             unchanged[config.township.code] = report
             logger.info(
                 "township %s: inbox, config and code unchanged since its published report;"

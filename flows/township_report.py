@@ -73,21 +73,17 @@ def discover(inbox: Path) -> list[InboxFile]:
     return files
 
 
-def inputs_fingerprint(
-    files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
-    resources: Resources,
-) -> str:  # fmt: skip
-    """What the stored tables and the checks' verdicts are made from."""
-    code = code_digest(code_folders(resources))
-    return inbox_fingerprint(files, config, run_date, person_key, code)
+def output_code_digest(resources: Resources) -> str:
+    """The code and templates that turn stored tables into a report, beyond ``code_folders``
+    (which the inputs' fingerprint already covers); templates whatever their suffix."""
+    code = code_digest((FLOWS_DIR, EPIREPORT_DIR))
+    return code + code_digest((resources.templates_dir,), suffixes=None)
 
 
-def report_fingerprint(inputs: str, resources: Resources, accept_falls: Sequence[str]) -> str:
-    """What a published report is made from: the inputs, all the code and templates that
-    turn them into files, and the falls the office accepted for the run."""
-    code = code_digest((*code_folders(resources), FLOWS_DIR, EPIREPORT_DIR))
-    templates = code_digest((resources.templates_dir,), suffixes=None)
-    return result_key(inputs + code + templates, {"accept_falls": sorted(accept_falls)})
+def report_fingerprint(inputs: str, output_code: str, accept_falls: Sequence[str]) -> str:
+    """What a published report is made from: the inputs, the code that writes it
+    (``output_code_digest``) and the falls the office accepted for the run."""
+    return result_key(inputs + output_code, {"accept_falls": sorted(accept_falls)})
 
 
 @stage(name="fingerprint-inbox")
@@ -95,7 +91,8 @@ def fingerprint(
     files: list[InboxFile], config: TownshipConfig, run_date: dt.date, person_key: bytes,
     resources: Resources,
 ) -> str:  # fmt: skip
-    return inputs_fingerprint(files, config, run_date, person_key, resources)
+    code = code_digest(code_folders(resources))
+    return inbox_fingerprint(files, config, run_date, person_key, code)
 
 
 @stage(name="reuse-stored-ingest")
@@ -373,7 +370,7 @@ def township_report(
     lexicon = township_lexicon(ctx.villages)
     recipients = Recipients.of(config, ctx.villages, deadline)
     names_of = {**ctx.villages.names, **{c.code: c.name for c in config.clinics}}
-    made_from = report_fingerprint(inputs, resources, accept_falls)
+    made_from = report_fingerprint(inputs, output_code_digest(resources), accept_falls)
     report = render_and_publish(
         context, ledger, resources, out, pages, lexicon, sent, recipients, names_of, made_from
     )

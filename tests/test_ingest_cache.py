@@ -13,7 +13,7 @@ import pytest
 from conftest import DEMO_CONFIG, RUN_DATE
 
 from epireport.settings import PROJECT_ROOT, project_resources
-from flows.township_report import report_fingerprint, township_report
+from flows.township_report import output_code_digest, report_fingerprint, township_report
 from transforms.discover import discover_files
 from transforms.ingest_cache import (
     code_digest,
@@ -193,10 +193,10 @@ def test_a_reports_fingerprint_follows_templates_and_accepted_falls(tmp_path: Pa
     templates = tmp_path / "templates"
     shutil.copytree(resources.templates_dir, templates)
     copied = replace(resources, templates_dir=templates)
-    first = report_fingerprint("inputs", copied, ())
-    assert report_fingerprint("inputs", copied, ()) == first
-    assert report_fingerprint("other inputs", copied, ()) != first
-    assert report_fingerprint("inputs", copied, ("SM",)) != first
+    first = report_fingerprint("inputs", output_code_digest(copied), ())
+    assert report_fingerprint("inputs", output_code_digest(copied), ()) == first
+    assert report_fingerprint("other inputs", output_code_digest(copied), ()) != first
+    assert report_fingerprint("inputs", output_code_digest(copied), ("SM",)) != first
     template = sorted(templates.rglob("*.j2"))[0]
     template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert report_fingerprint("inputs", copied, ()) != first
+    assert report_fingerprint("inputs", output_code_digest(copied), ()) != first
