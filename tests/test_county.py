@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import RUN_DATE
+from conftest import RUN_DATE, seeded_prefect_home
 from prefect.artifacts import Artifact
 
 from epireport.config import load_config
@@ -58,7 +58,7 @@ def county_run(county_inbox, tmp_path_factory) -> CountyRun:
     township in a worker process, which must report to the run's own temporary server."""
     root = tmp_path_factory.mktemp("county")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(root / "prefect-home")
+    env["PREFECT_HOME"] = str(seeded_prefect_home(root / "prefect-home"))
     command = [
         sys.executable, "-m", "epireport.cli", "county", "--inbox", str(county_inbox),
         "--config", str(COUNTY_CONFIG), "--out", str(root / "out"),

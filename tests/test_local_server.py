@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_CONFIG, RUN_DATE
+from conftest import DEMO_CONFIG, RUN_DATE, seeded_prefect_home
 
 from epireport.server import SERVER_LOG, healthy
 from epireport.settings import PROJECT_ROOT
@@ -69,8 +69,10 @@ def post_json(url: str, payload: dict):
 
 
 def environment(home: Path, **extra: str) -> dict[str, str]:
-    """This session's environment without any Prefect or epireport setting, plus ``extra``."""
+    """This session's environment without any Prefect or epireport setting, plus ``extra``;
+    ``home`` gets the session's migrated empty Prefect database if it has none."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "EPIREPORT_"))}
+    home = seeded_prefect_home(home)
     return env | {"PREFECT_HOME": str(home), "DO_NOT_TRACK": "1"} | extra
 
 

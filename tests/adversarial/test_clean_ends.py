@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import RUN_DATE
+from conftest import RUN_DATE, seeded_prefect_home
 from pipeline import golden_inbox
 
 from epireport.config import load_config
@@ -145,7 +145,8 @@ def prefect_server(tmp_path: Path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_SERVER_API_PORT": str(port)}
+    home = seeded_prefect_home(tmp_path / "prefect-home")
+    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_API_PORT": str(port)}
     log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen(
         server_command(port), env=env, stdout=log, stderr=subprocess.STDOUT,
