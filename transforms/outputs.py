@@ -15,14 +15,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from epireport.settings import Resources
-from transforms.chart import render_coverage_chart
-from transforms.documents import (
-    CHART_FILE,
-    appendix_rows,
-    render_docx,
-    render_markdown,
-    report_blocks,
-)
 from transforms.indicators import Registry, figure_record, load_registry, report_figures
 from transforms.ingest import IngestLedger
 from transforms.listings import ledger_listings
@@ -78,7 +70,19 @@ def build_outputs(
     names_of: Mapping[str, str],
 ) -> dict[str, str | bytes]:
     """File name -> content of every output of one run; the listings through the mask
-    (``transforms/masking.py``) with the township's ``lexicon``, whatever the ledger holds."""
+    (``transforms/masking.py``) with the township's ``lexicon``, whatever the ledger holds.
+
+    matplotlib and python-docx (half a second to import) load here, when a run renders,
+    not in every process that imports the flow (``serve``, a run that stops early)."""
+    from transforms.chart import render_coverage_chart
+    from transforms.documents import (
+        CHART_FILE,
+        appendix_rows,
+        render_docx,
+        render_markdown,
+        report_blocks,
+    )
+
     registry = load_registry(resources.indicators_path, resources.metrics_dir)
     context = context.model_copy(
         update={"previous": previous_report(previous_metrics, context.township_name)}
