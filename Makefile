@@ -50,12 +50,14 @@ report: $(STAMP) $(DEMO_INBOX) | $(CJK_FONT)
 # The full suite, as CI runs it (pytest-xdist; a file's tests stay on one worker, so module
 # fixtures are built once). Three workers on two cores: the end-to-end tests spend much of
 # their time waiting on servers and heartbeats. Tests get a Prefect home of their own.
+# --no-loadscope-reorder: files in the order tests/conftest.py gives them (the longest first),
+# not by their number of tests.
 test: $(STAMP) | $(CHROMIUM) $(CJK_FONT) $(SOFFICE)
-	$(BIN)/python -m pytest -n 3 --dist loadfile
+	$(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder
 
 # The inner loop: no Prefect server, no subprocess, no full flow; hypothesis on few examples.
 test-fast: $(STAMP) | $(CJK_FONT)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" --hypothesis-profile=fast -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not slow" --hypothesis-profile=fast -q
 
 # Without a CJK font the chart would draw empty boxes, so the run stops with a message instead.
 $(CJK_FONT):

@@ -72,16 +72,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         ):
             item.add_marker(pytest.mark.slow)
 
-    # Files with slow tests first (end-to-end ones before the rest), each file's tests kept
-    # together: under pytest-xdist (--dist loadfile) the long files start at once and the quick
-    # ones fill the gaps, instead of one worker finishing the nightly test alone at the end.
-    # The end-to-end files (a server, a deployment, a county) are the longest: they go first.
+    # Files with slow tests first, each file's tests kept together: under pytest-xdist
+    # (--dist loadfile --no-loadscope-reorder, which keeps this order) the long files start at
+    # once and the quick ones fill the gaps, instead of one worker finishing the nightly test
+    # alone at the end. The README's nightly commands take longest and wait on nothing: they
+    # go first; then the other end-to-end files, the first of which builds the shared demo run
+    # while the nightly and county files run.
     def file_of(item: pytest.Item) -> str:
         return item.nodeid.split("::")[0]
 
-    e2e_files = {file_of(i) for i in items if any(i.get_closest_marker(m) for m in SLOW_MARKERS)}
-    slow_files = {file_of(i) for i in items if i.get_closest_marker("slow")}
-    items.sort(key=lambda i: (file_of(i) not in e2e_files, file_of(i) not in slow_files))
+    def files_marked(marker: str) -> set[str]:
+        return {file_of(i) for i in items if i.get_closest_marker(marker)}
+
+    tiers = [files_marked("nightly"), files_marked("e2e"), files_marked("slow")]
+    items.sort(key=lambda i: [file_of(i) not in tier for tier in tiers])
 
 
 @pytest.fixture(scope="session")
